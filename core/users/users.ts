@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { Tx } from '../../db/connection.js';
+import type { Lang, Role, User } from '../../db/types.js';
+import { AppError, notFound, validation } from '../errors.js';
+import { tx, type CoreDeps } from '../deps.js';
+import { hashPassword, randomPassword } from './passwords.js';
+import { normalizePhone } from '../shared/phone.js';
+
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+
+export const userInputSchema = z.object({
+  username: z.string().trim().min(2).max(64).regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  fullName: z.string().trim().min(1).max(200),
+  role: z.enum(['admin', 'sales_manager', 'sales']),
+  phone: z.string().trim().optional().nullable(),
+  password: z.string().min(8).max(200).optional(),
+  telegramUserId: z.union([z.string(), z.number()]).optional().nullable(),
+  workStart: time.optional(),
+  workEnd: time.optional(),
+  workDays: z.array(z.number().int().min(1).max(7)).optional(),
+  isActiveSales: z.boolean().optional(),
+  courseIds: z.array(z.number().int().positive()).optional(),
+  language: z.enum(['uz', 'ru', 'en']).optional(),
+});
+export type UserInput = z.input<typeof userInputSchema>;
+
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const fields: Record<string, string> = {};
+  for (const issue of r.error.issues) {
+    const key = issue.path.join('.') || 'body';
+    fields[key] ??= issue.message;
+  }
+  const [first] = Object.entries(fields);
+  throw new AppError('VALIDATION', `${first[0]}: ${first[1]}`, fields);
+}
+
+export function workDaysOf(u: Pick<User, 'work_days'>): number[] {
+  return JSON.parse(u.work_days || '[]');
+}
+
+export function courseIdsOf(u: Pick<User, 'course_ids'>): number[] {
+  return JSON.parse(u.course_ids || '[]');
+}
+
+export async function getUser(db: Tx, id: number): Promise<User> {
+  const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!u) throw notFound('user');
+  return u;
+}
+
+export function createUserService(deps: CoreDeps) {
+  const now = () => deps.clock.now().toISOString();
+
+  async function create(input: UserInput): Promise<{ user: User; password: string | null }> {
+    const v = parseOrThrow(userInputSchema, input);
+    const phone = v.phone ? normalizePhone(v.phone) : null;
+    return tx(deps, async (t) => {
+      const settings = await t.selectFrom('center_settings').selectAll().where('id', '=', 1).executeTakeFirst();
+      const exists = await t.selectFrom('users').select('id').where('username', '=', v.username).executeTakeFirst();
+      if (exists) throw validation('username', 'is already taken');
+      if (v.telegramUserId != null) {
+        const linked = await t.selectFrom('users').select('id').where('telegram_user_id', '=', String(v.telegramUserId)).executeTakeFirst();
+        if (linked) throw validation('telegramUserId', 'is already linked to another user');
+      }
+      const needsPassword = v.role !== 'sales';
+      const password = v.password ?? (needsPassword ? randomPassword() : null);
+      const user = await t
+        .insertInto('users')
+        .values({
+          username: v.username,
+          full_name: v.fullName,
+          phone,
+          role: v.role as Role,
+          password_hash: password ? await hashPassword(password) : null,
+          telegram_user_id: v.telegramUserId != null ? String(v.telegramUserId) : null,
+          telegram_chat_id: v.telegramUserId != null ? String(v.telegramUserId) : null,
+          work_start: v.workStart ?? settings?.default_work_start ?? '09:00',
+          work_end: v.workEnd ?? settings?.default_work_end ?? '18:00',
+          work_days: JSON.stringify(v.workDays ?? JSON.parse(settings?.default_work_days ?? '[1,2,3,4,5,6]')),
+          is_active_sales: (v.isActiveSales ?? v.role === 'sales') ? 1 : 0,
+          course_ids: JSON.stringify(v.courseIds ?? []),
+          language: (v.language ?? 'uz') as Lang,
+          is_active: 1,
+          open_lead_count: 0,
+          failed_logins: 0,
+          created_at: now(),
+          updated_at: now(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { user, password: v.password ? null : password };
+    });
+  }
+
+  async function update(id: number, input: Partial<UserInput> & { isActive?: boolean }): Promise<User> {
+    const v = parseOrThrow(userInputSchema.partial().extend({ isActive: z.boolean().optional() }), input);
+    return tx(deps, async (t) => {
+      await getUser(t, id);
+      const patch: Record<string, unknown> = { updated_at: now() };
+      if (v.fullName !== undefined) patch.full_name = v.fullName;
+      if (v.role !== undefined) patch.role = v.role;
+      if (v.phone !== undefined) patch.phone = v.phone ? normalizePhone(v.phone) : null;
+      if (v.password !== undefined) patch.password_hash = await hashPassword(v.password);
+      if (v.telegramUserId !== undefined) {
+        patch.telegram_user_id = v.telegramUserId == null ? null : String(v.telegramUserId);
+        patch.telegram_chat_id = patch.telegram_user_id;
+      }
+      if (v.workStart !== undefined) patch.work_start = v.workStart;
+      if (v.workEnd !== undefined) patch.work_end = v.workEnd;
+      if (v.workDays !== undefined) patch.work_days = JSON.stringify(v.workDays);
+      if (v.isActiveSales !== undefined) patch.is_active_sales = v.isActiveSales ? 1 : 0;
+      if (v.courseIds !== undefined) patch.course_ids = JSON.stringify(v.courseIds);
+      if (v.language !== undefined) patch.language = v.language;
+      if (v.isActive !== undefined) patch.is_active = v.isActive ? 1 : 0;
+      await t.updateTable('users').set(patch).where('id', '=', id).execute();
+      return getUser(t, id);
+    });
+  }
+
+  async function list(): Promise<User[]> {
+    return deps.db.selectFrom('users').selectAll().orderBy('id').execute();
+  }
+
+  /** First start: creates an admin with a random password, printed once by the caller. */
+  async function ensureFirstAdmin(): Promise<{ username: string; password: string } | null> {
+    const any = await deps.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst();
+    if (any) return null;
+    try {
+      const { user, password } = await create({ username: 'admin', fullName: 'Administrator', role: 'admin' });
+      return { username: user.username, password: password! };
+    } catch (err) {
+      // another process created it at the same moment
+      if (err instanceof AppError) return null;
+      throw err;
+    }
+  }
+
+  return { create, update, list, get: (id: number) => getUser(deps.db, id), ensureFirstAdmin };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { DB } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<DB>;
+export type Tx = Kysely<DB> | Transaction<DB>;
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  /** closes the pool or the file handle */
+  destroy(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  dialect: Dialect;
+  /** SQLite file path (created with its folder when missing) */
+  sqlitePath?: string;
+  /** postgres://… connection string */
+  url?: string;
+  poolSize?: number;
+}
+
+// int8 (counts, sums) and numeric (averages) come back as strings from pg; they fit in a JS number here.
+const pgTypes = {
+  getTypeParser(oid: number, format?: any) {
+    if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  if (opts.dialect === 'postgres') {
+    if (!opts.url) throw new Error('DATABASE_URL is required for PostgreSQL');
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types: pgTypes as any });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', destroy: () => db.destroy() };
+  }
+  const path = opts.sqlitePath ?? './data/crm.sqlite';
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const file = new SQLite(path);
+  file.pragma('journal_mode = WAL');
+  file.pragma('foreign_keys = ON');
+  file.pragma('busy_timeout = 10000');
+  // WAL + NORMAL: durable across application crashes, fsync only at checkpoints
+  file.pragma('synchronous = NORMAL');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: file }) });
+  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+}
+
+const immediate = new WeakSet<Kysely<DB>>();
+
+/**
+ * Runs `fn` in one transaction. On SQLite it is BEGIN IMMEDIATE, so a transaction that reads and
+ * then writes takes the write lock up front and waits (busy_timeout) instead of failing when
+ * another process wrote in between. Nested calls join the outer transaction.
+ */
+export async function withTx<T>(db: Tx, dialect: Dialect, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (db.isTransaction || immediate.has(db)) return fn(db);
+  if (dialect === 'postgres') return db.transaction().execute((tx) => fn(tx));
+  return db.connection().execute(async (conn) => {
+    immediate.add(conn);
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    } finally {
+      immediate.delete(conn);
+    }
+  });
+}

@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './db/connection.js';
+import { migrate } from './db/migrate.js';
+import { systemClock } from './core/clock.js';
+import { createServices } from './core/services.js';
+import { createApi } from './api/app.js';
+
+export async function start(config: Config) {
+  const log = createLogger(config.LOG_LEVEL);
+  const database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
+  const applied = await migrate(database);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const services = createServices({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE });
+
+  const admin = await services.users.ensureFirstAdmin();
+  if (admin) {
+    // printed once, on the console only (never logged to a file), so the first login is possible
+    process.stdout.write(
+      `\n  First admin account created\n    username: ${admin.username}\n    password: ${admin.password}\n  Change it after the first login.\n\n`,
+    );
+  }
+
+  const api = createApi({ services, config, log });
+  const honoListener = getRequestListener(api.fetch);
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void honoListener(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ port, db: database.dialect, tz: config.CRM_TIMEZONE }, `CRM listening on http://localhost:${port}`);
+  if (!config.TELEGRAM_BOT_TOKEN) log.info('Telegram bot is off: TELEGRAM_BOT_TOKEN is not set');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // idle keep-alive sockets would hold close() open; in-flight requests still finish
+        server.closeIdleConnections();
+      });
+      await database.destroy();
+      log.info('stopped');
+    })());
+  return { server, port, services, database, stop, log };
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('main.ts');
+if (isMain) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await start(config);
+  const onSignal = () => {
+    const timer = setTimeout(() => process.exit(1), 9_000);
+    timer.unref();
+    void app.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
