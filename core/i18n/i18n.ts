@@ -1,4 +1,5 @@
 import common from './catalogs/common.js';
+import landing from './catalogs/landing.js';
 
 export type Lang = 'uz' | 'ru' | 'en';
 export const LANGS: Lang[] = ['uz', 'ru', 'en'];
@@ -7,6 +8,7 @@ type Catalog = { uz: Record<string, string>; ru: Record<string, string>; en: Rec
 // One list of feature catalogs; a feature adds its file here. A test fails when a key is missing in a language.
 export const catalogs: Record<string, Catalog> = {
   common,
+  landing,
 };
 
 const merged: Record<Lang, Record<string, string>> = { uz: {}, ru: {}, en: {} };
