@@ -50,21 +50,21 @@ export interface UsersTable {
   password_hash: string | null;
   telegram_user_id: string | null;
   telegram_chat_id: string | null;
-  work_start: string;
-  work_end: string;
+  work_start: Generated<string>;
+  work_end: Generated<string>;
   /** JSON array of ISO weekdays, 1 = Monday … 7 = Sunday */
-  work_days: string;
-  is_active_sales: Bool;
+  work_days: Generated<string>;
+  is_active_sales: Generated<Bool>;
   /** JSON array of course ids; empty = covers every course */
-  course_ids: string;
-  language: Lang;
-  is_active: Bool;
+  course_ids: Generated<string>;
+  language: Generated<Lang>;
+  is_active: Generated<Bool>;
   /** denormalized count of open, assigned leads, kept in the same transaction as every lead change */
-  open_lead_count: number;
+  open_lead_count: Generated<number>;
   last_assigned_at: Instant | null;
   /** set while the ≥5-overdue block lasts, so its start alerts managers once */
   blocked_since: Instant | null;
-  failed_logins: number;
+  failed_logins: Generated<number>;
   locked_until: Instant | null;
   created_at: Instant;
   updated_at: Instant;
@@ -90,7 +90,7 @@ export interface LeadsTable {
   lost_reason_text: string | null;
   assigned_to: number | null;
   previous_assignee: number | null;
-  parked: Bool;
+  parked: Generated<Bool>;
   notes: string | null;
   last_note: string | null;
   group_id: number | null;
@@ -104,8 +104,8 @@ export interface LeadsTable {
   enrolled_at: Instant | null;
   first_contact_at: Instant | null;
   assigned_at: Instant | null;
-  first_response_alerted: Bool;
-  no_answer_alerted: Bool;
+  first_response_alerted: Generated<Bool>;
+  no_answer_alerted: Generated<Bool>;
   merged_into: number | null;
 }
 
@@ -134,16 +134,16 @@ export interface FollowUpsTable {
   /** plan row and step, e.g. `contacted:2`, `trial_before_1d`, `callback`, `reactivation:14_days` */
   kind: string;
   plan_status: LeadStatus | null;
-  step: number;
+  step: Generated<number>;
   trial_id: number | null;
-  state: FollowUpState;
+  state: Generated<FollowUpState>;
   completed_at: Instant | null;
   completed_by: number | null;
   closed_at: Instant | null;
-  snooze_count: number;
-  overdue: Bool;
-  overdue_notified: Bool;
-  reminder_sent: Bool;
+  snooze_count: Generated<number>;
+  overdue: Generated<Bool>;
+  overdue_notified: Generated<Bool>;
+  reminder_sent: Generated<Bool>;
   notes: string | null;
   created_at: Instant;
 }
@@ -151,11 +151,11 @@ export interface FollowUpsTable {
 export interface CoursesTable {
   id: Id;
   name: string;
-  price: number;
+  price: Generated<number>;
   sales_script: string | null;
-  lesson_minutes: number;
-  lessons_per_week: number;
-  active: Bool;
+  lesson_minutes: Generated<number>;
+  lessons_per_week: Generated<number>;
+  active: Generated<Bool>;
   created_at: Instant;
 }
 
@@ -163,7 +163,7 @@ export interface RoomsTable {
   id: Id;
   name: string;
   capacity: number;
-  active: Bool;
+  active: Generated<Bool>;
 }
 
 export interface StudyGroupsTable {
@@ -174,10 +174,10 @@ export interface StudyGroupsTable {
   start_time: string;
   room_id: number | null;
   capacity: number;
-  current_students: number;
+  current_students: Generated<number>;
   start_date: string | null;
   created_at: Instant;
-  active: Bool;
+  active: Generated<Bool>;
 }
 
 export interface WaitlistTable {
@@ -199,12 +199,12 @@ export interface TrialsTable {
   starts_at: Instant;
   ends_at: Instant;
   result: TrialResult | null;
-  cancelled: Bool;
+  cancelled: Generated<Bool>;
   notes: string | null;
   booked_by: number | null;
   booked_at: Instant;
-  reminder_sent: Bool;
-  result_reminder_sent: Bool;
+  reminder_sent: Generated<Bool>;
+  result_reminder_sent: Generated<Bool>;
 }
 
 export interface LeaveRequestsTable {
@@ -218,12 +218,12 @@ export interface LeaveRequestsTable {
   starts_at: Instant;
   ends_at: Instant;
   reason: string | null;
-  status: LeaveStatus;
+  status: Generated<LeaveStatus>;
   decided_by: number | null;
   decided_at: Instant | null;
   rejection_reason: string | null;
-  start_notified: Bool;
-  end_notified: Bool;
+  start_notified: Generated<Bool>;
+  end_notified: Generated<Bool>;
   created_at: Instant;
 }
 
@@ -245,16 +245,16 @@ export interface KpiDailyTable {
   id: Id;
   user_id: number;
   date: string;
-  daily_contacts: number;
-  daily_followups: number;
+  daily_contacts: Generated<number>;
+  daily_followups: Generated<number>;
   followup_completion_rate: number | null;
-  trials_registered: number;
-  trials_to_sales: number;
+  trials_registered: Generated<number>;
+  trials_to_sales: Generated<number>;
   conversion_rate: number | null;
   response_time: number | null;
-  overdue_count: number;
-  on_leave: Bool;
-  report_sent: Bool;
+  overdue_count: Generated<number>;
+  on_leave: Generated<Bool>;
+  report_sent: Generated<Bool>;
   computed_at: Instant;
 }
 
@@ -272,8 +272,8 @@ export interface SalesMessagesTable {
   sender_id: number;
   subject: string;
   body: string;
-  priority: Priority;
-  sent_to_telegram: Bool;
+  priority: Generated<Priority>;
+  sent_to_telegram: Generated<Bool>;
   created_at: Instant;
 }
 
@@ -293,14 +293,14 @@ export interface OffersTable {
   id: Id;
   title: string;
   description: string | null;
-  type: 'discount' | 'bonus' | 'package' | 'other';
-  priority: number;
-  channel: 'all' | 'followup' | 'reactivation' | 'trial' | 'general';
-  audience: 'all' | 'new' | 'lost' | 'reactivation' | 'trial';
+  type: Generated<'discount' | 'bonus' | 'package' | 'other'>;
+  priority: Generated<number>;
+  channel: Generated<'all' | 'followup' | 'reactivation' | 'trial' | 'general'>;
+  audience: Generated<'all' | 'new' | 'lost' | 'reactivation' | 'trial'>;
   course_id: number | null;
   valid_from: Instant | null;
   valid_until: Instant | null;
-  active: Bool;
+  active: Generated<Bool>;
   created_by: number | null;
   created_at: Instant;
 }
@@ -311,12 +311,12 @@ export interface CenterSettingsTable {
   address: string | null;
   map_link: string | null;
   contact_phone: string | null;
-  default_work_start: string;
-  default_work_end: string;
-  default_work_days: string;
+  default_work_start: Generated<string>;
+  default_work_end: Generated<string>;
+  default_work_days: Generated<string>;
   /** JSON: { uz: {title, description}, ru: …, en: … } */
   landing_texts: string | null;
-  first_response_minutes: number;
+  first_response_minutes: Generated<number>;
   team_chat_id: string | null;
   updated_at: Instant;
 }
@@ -328,16 +328,16 @@ export interface OutboxTable {
   kind: string;
   /** JSON payload the renderer turns into text and buttons in the recipient's language */
   payload: string;
-  priority: Priority;
+  priority: Generated<Priority>;
   /** not delivered before this instant (quiet hours: next shift start) */
   not_before: Instant;
-  status: OutboxStatus;
-  attempts: number;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
   last_error: string | null;
   claimed_at: Instant | null;
   claimed_by: string | null;
   /** set when a send went out and no answer came back: one resend is then allowed */
-  unknown_outcome: Bool;
+  unknown_outcome: Generated<Bool>;
   sent_at: Instant | null;
   telegram_message_id: string | null;
   dedupe_key: string | null;
@@ -366,7 +366,7 @@ export interface SessionsTable {
 export interface RateLimitsTable {
   key: string;
   window_start: Instant;
-  count: number;
+  count: Generated<number>;
 }
 
 export interface TelegramLinksTable {
@@ -390,8 +390,8 @@ export interface ImportsTable {
   status: 'staged' | 'committing' | 'committed' | 'failed';
   /** JSON counts: total, new, duplicate, invalid */
   counts: string | null;
-  progress: number;
-  distribute_now: Bool;
+  progress: Generated<number>;
+  distribute_now: Generated<Bool>;
   error: string | null;
   created_by: number | null;
   created_at: Instant;

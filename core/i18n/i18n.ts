@@ -1,5 +1,6 @@
 import common from './catalogs/common.js';
 import landing from './catalogs/landing.js';
+import notifications from './catalogs/notifications.js';
 
 export type Lang = 'uz' | 'ru' | 'en';
 export const LANGS: Lang[] = ['uz', 'ru', 'en'];
@@ -9,6 +10,7 @@ type Catalog = { uz: Record<string, string>; ru: Record<string, string>; en: Rec
 export const catalogs: Record<string, Catalog> = {
   common,
   landing,
+  notifications,
 };
 
 const merged: Record<Lang, Record<string, string>> = { uz: {}, ru: {}, en: {} };

@@ -1,0 +1,156 @@
+import type { Tx } from '../../db/connection.js';
+import type { Lead, LeadStatus, User } from '../../db/types.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueue, managers } from '../outbox/outbox.js';
+import { availableSalespeople, pickAssignee, reasonFor } from '../distribution/distribution.js';
+import { moveOpenFollowUps, planForStatus, supersedeOpen, type OpsCtx } from '../followups/followup-ops.js';
+import { isOpen } from './statuses.js';
+
+/** Low-level steps shared by every lead use case. Each runs inside the caller's transaction. */
+
+export type Actor = Pick<User, 'id' | 'role'> | null;
+
+export async function getLead(tx: Tx, id: number): Promise<Lead> {
+  const lead = await tx.selectFrom('leads').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!lead || lead.merged_into != null) throw notFound('lead');
+  return lead;
+}
+
+export async function addEvent(
+  tx: Tx,
+  ctx: OpsCtx,
+  leadId: number,
+  actorId: number | null,
+  type: string,
+  extra: { from?: LeadStatus | null; to?: LeadStatus | null; data?: Record<string, unknown> } = {},
+): Promise<void> {
+  await tx
+    .insertInto('lead_events')
+    .values({
+      lead_id: leadId,
+      actor_id: actorId,
+      type,
+      from_status: extra.from ?? null,
+      to_status: extra.to ?? null,
+      data: extra.data ? JSON.stringify(extra.data) : null,
+      created_at: ctx.now.toISOString(),
+    })
+    .execute();
+}
+
+export async function adjustOpenCount(tx: Tx, userId: number | null, delta: number): Promise<void> {
+  if (userId == null || delta === 0) return;
+  await tx
+    .updateTable('users')
+    .set((eb) => ({ open_lead_count: eb('open_lead_count', '+', delta) }))
+    .where('id', '=', userId)
+    .execute();
+}
+
+async function userById(tx: Tx, id: number) {
+  return tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/**
+ * Gives a lead to a salesperson: counters, the assignment event with its reason, open follow-ups
+ * moved and re-shifted, and a "new lead" notification.
+ */
+export async function assignTo(
+  tx: Tx,
+  ctx: OpsCtx,
+  lead: Lead,
+  userId: number,
+  reason: string,
+  actorId: number | null,
+  opts: { notify?: boolean; kind?: 'assigned' | 'reassigned' } = {},
+): Promise<Lead> {
+  const from = lead.assigned_to;
+  if (from === userId) return lead;
+  const open = isOpen(lead.status) && lead.parked === 0;
+  const nowIso = ctx.now.toISOString();
+  await tx
+    .updateTable('leads')
+    .set({ assigned_to: userId, previous_assignee: from, assigned_at: nowIso, updated_at: nowIso })
+    .where('id', '=', lead.id)
+    .execute();
+  if (open) {
+    await adjustOpenCount(tx, from, -1);
+    await adjustOpenCount(tx, userId, +1);
+  }
+  await tx.updateTable('users').set({ last_assigned_at: nowIso }).where('id', '=', userId).execute();
+  const kind = opts.kind ?? (from == null ? 'assigned' : 'reassigned');
+  await addEvent(tx, ctx, lead.id, actorId, kind, { data: { from, to: userId, reason } });
+  await moveOpenFollowUps(tx, ctx, lead.id, userId);
+  const updated = { ...lead, assigned_to: userId, previous_assignee: from, assigned_at: nowIso };
+  if (opts.notify !== false) {
+    const user = await userById(tx, userId);
+    await enqueue(tx, ctx, {
+      kind: 'lead_assigned',
+      user,
+      payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, courseId: lead.course_id, source: lead.source, reason: kind },
+    });
+  }
+  return updated;
+}
+
+/**
+ * Automatic distribution (SPEC §4): the available salesperson covering the course with the fewest
+ * open leads. Returns null (the lead stays in the unassigned queue) when nobody is available.
+ */
+export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null): Promise<Lead | null> {
+  const cands = await availableSalespeople(tx, ctx, { courseId: lead.course_id });
+  const chosen = pickAssignee(cands);
+  if (!chosen) return null;
+  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId);
+}
+
+export interface StatusMoveOptions {
+  actor: Actor;
+  /** an event type other than status_changed (e.g. status_corrected, trial_result) */
+  eventType?: string;
+  data?: Record<string, unknown>;
+  /** extra columns set with the move (lost reason, group, price …) */
+  patch?: Partial<Lead>;
+  /** whether this move counts as the first contact when the actor is a person (default yes) */
+  countsAsContact?: boolean;
+}
+
+/**
+ * Applies a status move whose rules were already checked: lead columns, open-lead counter, the
+ * event, the previous status's open follow-ups superseded and the new status's plan created.
+ */
+export async function applyStatus(tx: Tx, ctx: OpsCtx, lead: Lead, to: LeadStatus, opts: StatusMoveOptions): Promise<Lead> {
+  const nowIso = ctx.now.toISOString();
+  const from = lead.status;
+  const patch: Partial<Lead> = { status: to, status_at: nowIso, updated_at: nowIso, ...opts.patch };
+  if (to === 'lost') patch.lost_at = nowIso;
+  if (to === 'enrolled') patch.enrolled_at = nowIso;
+  if (opts.actor && opts.countsAsContact !== false && !lead.first_contact_at) patch.first_contact_at = nowIso;
+  await tx.updateTable('leads').set(patch).where('id', '=', lead.id).execute();
+  if (lead.parked === 0 && isOpen(from) !== isOpen(to)) await adjustOpenCount(tx, lead.assigned_to, isOpen(to) ? +1 : -1);
+  await addEvent(tx, ctx, lead.id, opts.actor?.id ?? null, opts.eventType ?? 'status_changed', { from, to, data: opts.data });
+  await supersedeOpen(tx, ctx, lead.id);
+  const updated = { ...lead, ...patch } as Lead;
+  if (lead.parked === 0) await planForStatus(tx, ctx, updated);
+  return updated;
+}
+
+export async function notifyManagers(
+  tx: Tx,
+  ctx: OpsCtx,
+  kind: Parameters<typeof enqueue>[2]['kind'],
+  payload: Record<string, unknown>,
+  dedupePrefix?: string,
+): Promise<void> {
+  for (const m of await managers(tx)) {
+    await enqueue(tx, ctx, { kind, user: m, payload, dedupeKey: dedupePrefix ? `${dedupePrefix}:${m.id}` : undefined });
+  }
+}
+
+export function assertOwnLead(actor: Actor, lead: Lead): void {
+  if (actor && actor.role === 'sales' && lead.assigned_to !== actor.id) throw notFound('lead');
+}
+
+export function refuse(message: string, fields?: Record<string, string>): never {
+  throw new AppError('INVALID_TRANSITION', message, fields);
+}

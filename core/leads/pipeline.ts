@@ -1,0 +1,224 @@
+import { DateTime } from 'luxon';
+import type { Tx } from '../../db/connection.js';
+import type { Lead, LeadStatus, Trial, TrialResult } from '../../db/types.js';
+import { AppError, forbidden, validation } from '../errors.js';
+import { getGroup, groupFull, notifyWaitlist } from '../groups/groups.js';
+import { insertSteps, scheduleOf, type OpsCtx } from '../followups/followup-ops.js';
+import { activeTrial, bookTrialTx, cancelTrialTx, canAdvanceResult, getTrial, RESULT_STATUS, type TrialSlot } from '../trials/trials.js';
+import { addEvent, applyStatus, notifyManagers, type Actor } from './lead-ops.js';
+import { CALL_OUTCOMES, LOST_REASONS, canMove, type CallOutcome, type LostReason } from './statuses.js';
+
+export interface MoveInput {
+  to: LeadStatus;
+  lostReason?: LostReason | string | null;
+  lostReasonText?: string | null;
+  /** enrollment */
+  groupId?: number | null;
+  agreedPrice?: number | null;
+  offerId?: number | null;
+  /** trial booking (to trial_registered) */
+  trial?: TrialSlot | null;
+  note?: string | null;
+}
+
+const isManager = (a: Actor) => a?.role === 'admin' || a?.role === 'sales_manager';
+
+function lostPatch(input: MoveInput, from: LeadStatus): Partial<Lead> {
+  const reason = input.lostReason;
+  if (!reason) throw validation('lostReason', 'a reason is required to mark a lead lost');
+  if (!(LOST_REASONS as readonly string[]).includes(reason)) throw validation('lostReason', `must be one of ${LOST_REASONS.join(', ')}`);
+  if (reason === 'left' && from !== 'enrolled') throw validation('lostReason', '"left" is only for a student who left the course');
+  if (from === 'enrolled' && reason !== 'left') throw validation('lostReason', 'a student leaving the course is lost with reason "left"');
+  const text = input.lostReasonText?.trim() || null;
+  if (reason === 'other' && !text) throw validation('lostReasonText', 'describe the reason');
+  return { lost_reason: reason, lost_reason_text: text };
+}
+
+/** Enrollment (SPEC §3, §6.1): a group with a free spot, the agreed price, the applied offer. */
+export async function enrollTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput, actor: Actor, eventType?: string, data?: Record<string, unknown>) {
+  if (!input.groupId) throw validation('groupId', 'choose the group the lead enrolls into');
+  const group = await getGroup(tx, input.groupId);
+  if (!group.active) throw validation('groupId', 'the group is not active');
+  if (group.current_students >= group.capacity) throw groupFull(group, lead.id);
+  const course = await tx.selectFrom('courses').select(['price']).where('id', '=', group.course_id).executeTakeFirst();
+  if (input.agreedPrice != null && (!Number.isInteger(input.agreedPrice) || input.agreedPrice < 0)) throw validation('agreedPrice', 'must be a whole amount of UZS');
+  if (input.offerId != null) {
+    const offer = await tx.selectFrom('offers').select('id').where('id', '=', input.offerId).executeTakeFirst();
+    if (!offer) throw validation('offerId', 'no such offer');
+  }
+  const updated = await tx
+    .updateTable('study_groups')
+    .set((eb) => ({ current_students: eb('current_students', '+', 1) }))
+    .where('id', '=', group.id)
+    .where('current_students', '<', group.capacity)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) throw groupFull(group, lead.id);
+  await tx.deleteFrom('waitlist').where('lead_id', '=', lead.id).execute();
+  return applyStatus(tx, ctx, lead, 'enrolled', {
+    actor,
+    eventType,
+    data: { ...data, groupId: group.id, agreedPrice: input.agreedPrice ?? course?.price ?? 0, offerId: input.offerId ?? undefined },
+    patch: { group_id: group.id, agreed_price: input.agreedPrice ?? course?.price ?? 0, offer_id: input.offerId ?? null, course_id: lead.course_id ?? group.course_id },
+  });
+}
+
+/** A student leaving frees their seat and tells the waitlist. */
+async function freeSeat(tx: Tx, ctx: OpsCtx, lead: Lead) {
+  if (!lead.group_id) return;
+  await tx
+    .updateTable('study_groups')
+    .set((eb) => ({ current_students: eb('current_students', '-', 1) }))
+    .where('id', '=', lead.group_id)
+    .where('current_students', '>', 0)
+    .execute();
+  await notifyWaitlist(tx, ctx, await getGroup(tx, lead.group_id));
+}
+
+/**
+ * Moves a lead to another status (SPEC §3). With `correction` (managers only, reason required)
+ * the move table is bypassed but every other rule holds.
+ */
+export async function moveTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput, actor: Actor, correction?: { reason: string }): Promise<Lead> {
+  const from = lead.status;
+  const to = input.to;
+  if (correction) {
+    if (!isManager(actor)) throw forbidden('only managers correct a status');
+    if (!correction.reason?.trim()) throw validation('reason', 'a correction needs a reason');
+  } else if (!canMove(from, to)) {
+    throw new AppError('INVALID_TRANSITION', `A lead cannot move from ${from} to ${to}`, { to: `not allowed from ${from}` });
+  }
+  if (from === to && !correction) throw new AppError('INVALID_TRANSITION', `The lead is already ${to}`);
+  const eventType = correction ? 'status_corrected' : undefined;
+  const data: Record<string, unknown> = correction ? { reason: correction.reason } : {};
+  if (input.note) data.note = input.note;
+
+  let result: Lead;
+  if (to === 'enrolled') {
+    result = await enrollTx(tx, ctx, lead, input, actor, eventType, data);
+  } else if (to === 'trial_registered') {
+    if (!input.trial) throw validation('trial', 'choose a group and a lesson date for the trial');
+    result = (await bookTrialTx(tx, ctx, lead, input.trial, actor, { correction: !!correction })).lead;
+  } else if (to === 'lost') {
+    if (from === 'enrolled' && !isManager(actor)) throw forbidden('only managers record a student leaving the course');
+    const patch = lostPatch(input, from);
+    result = await applyStatus(tx, ctx, lead, 'lost', { actor, eventType, data: { ...data, reason: patch.lost_reason, text: patch.lost_reason_text ?? undefined, ...(correction ? { correction: correction.reason } : {}) }, patch });
+    if (from === 'enrolled') await freeSeat(tx, ctx, lead);
+  } else {
+    const trial = from === 'trial_registered' ? await activeTrial(tx, lead.id) : undefined;
+    if (from === 'trial_registered' && to === 'interested' && trial && !trial.result) {
+      return cancelTrialTx(tx, ctx, trial, lead, actor, 'status moved back to interested');
+    }
+    if (trial && !trial.result && (to === 'trial_attended' || to === 'trial_not_attended' || to === 'offer_sent')) {
+      const result = to === 'trial_attended' ? 'attended' : to === 'trial_not_attended' ? 'not_attended' : 'offer_sent';
+      await tx.updateTable('trials').set({ result }).where('id', '=', trial.id).execute();
+    }
+    result = await applyStatus(tx, ctx, lead, to, { actor, eventType, data });
+  }
+  if (from === 'enrolled' && to !== 'lost' && lead.group_id) await freeSeat(tx, ctx, lead);
+  return result;
+}
+
+/**
+ * Records a trial's result and moves the lead (SPEC §3). A salesperson may only advance it;
+ * switching attended ↔ not attended or undoing accepted/rejected is a manager's correction.
+ */
+export async function recordTrialResultTx(
+  tx: Tx,
+  ctx: OpsCtx,
+  trial: Trial,
+  lead: Lead,
+  result: TrialResult,
+  actor: Actor,
+  extra: { lostReason?: string | null; lostReasonText?: string | null; agreedPrice?: number | null; offerId?: number | null; reason?: string | null } = {},
+): Promise<Lead> {
+  if (trial.cancelled) throw new AppError('INVALID_TRANSITION', 'The trial was cancelled');
+  if (trial.result === result) throw new AppError('CONFLICT', `The trial result is already ${result}`);
+  const advancing = canAdvanceResult(trial.result, result);
+  if (!advancing) {
+    if (!isManager(actor)) throw forbidden(`Changing a trial result from ${trial.result} to ${result} is a manager's correction`);
+    if (!extra.reason?.trim()) throw validation('reason', 'a correction needs a reason');
+  }
+  if (+ctx.now < Date.parse(trial.starts_at) && result !== 'not_attended' && advancing) {
+    throw validation('result', 'the trial has not started yet');
+  }
+  const to = RESULT_STATUS[result];
+  const input: MoveInput = { to, groupId: trial.group_id, lostReason: extra.lostReason, lostReasonText: extra.lostReasonText, agreedPrice: extra.agreedPrice, offerId: extra.offerId };
+  if (result === 'rejected') lostPatch(input, lead.status);
+  const data = { trialId: trial.id, result, previous: trial.result };
+  let updated: Lead;
+  if (to === 'enrolled') {
+    updated = await enrollTx(tx, ctx, lead, input, actor, advancing ? 'trial_result' : 'status_corrected', data);
+  } else if (to === 'lost') {
+    const patch = lostPatch(input, lead.status);
+    updated = await applyStatus(tx, ctx, lead, 'lost', { actor, eventType: advancing ? 'trial_result' : 'status_corrected', data: { ...data, reason: patch.lost_reason }, patch });
+  } else {
+    updated = await applyStatus(tx, ctx, lead, to, { actor, eventType: advancing ? 'trial_result' : 'status_corrected', data: { ...data, reason: extra.reason ?? undefined } });
+  }
+  if (!advancing && lead.status === 'enrolled' && lead.group_id) await freeSeat(tx, ctx, lead);
+  await tx.updateTable('trials').set({ result }).where('id', '=', trial.id).execute();
+  return updated;
+}
+
+export interface CallInput {
+  outcome: CallOutcome;
+  note?: string | null;
+  /** with outcome call_back: when to call again (ISO instant) */
+  callbackAt?: string | null;
+}
+
+/** A call logged without a status change (SPEC §5.1); five "no answer" in a row over ≥3 days alert managers. */
+export async function logCallTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: CallInput, actor: Actor): Promise<Lead> {
+  if (!(CALL_OUTCOMES as readonly string[]).includes(input.outcome)) throw validation('outcome', `must be one of ${CALL_OUTCOMES.join(', ')}`);
+  const nowIso = ctx.now.toISOString();
+  let callback: number | null = null;
+  if (input.outcome === 'call_back') {
+    if (!input.callbackAt) throw validation('callbackAt', 'when should the call be repeated?');
+    callback = Date.parse(input.callbackAt);
+    if (Number.isNaN(callback)) throw validation('callbackAt', 'must be a date and time');
+    if (callback <= +ctx.now) throw validation('callbackAt', 'must be in the future');
+  }
+  await addEvent(tx, ctx, lead.id, actor?.id ?? null, 'call_logged', { data: { outcome: input.outcome, note: input.note ?? undefined, callbackAt: input.callbackAt ?? undefined } });
+  const patch: Partial<Lead> = { updated_at: nowIso };
+  if (actor && !lead.first_contact_at) patch.first_contact_at = nowIso;
+  if (input.note?.trim()) {
+    patch.notes = lead.notes ? `${lead.notes}\n[${nowIso.slice(0, 16).replace('T', ' ')}] ${input.note.trim()}` : `[${nowIso.slice(0, 16).replace('T', ' ')}] ${input.note.trim()}`;
+    patch.last_note = input.note.trim();
+  }
+  if (input.outcome !== 'no_answer') patch.no_answer_alerted = 0;
+  await tx.updateTable('leads').set(patch).where('id', '=', lead.id).execute();
+  if (callback !== null) {
+    await insertSteps(tx, ctx, lead, [{ kind: 'callback', planStatus: lead.status, step: 1, due: callback }], await scheduleOf(tx, ctx, lead.assigned_to));
+  }
+  if (input.outcome === 'no_answer' && !lead.no_answer_alerted) {
+    const calls = await tx
+      .selectFrom('lead_events')
+      .select(['data', 'created_at'])
+      .where('lead_id', '=', lead.id)
+      .where('type', '=', 'call_logged')
+      .orderBy('id', 'desc')
+      .limit(5)
+      .execute();
+    const streak = calls.filter((c) => JSON.parse(c.data ?? '{}').outcome === 'no_answer');
+    if (calls.length === 5 && streak.length === 5) {
+      const days = new Set(streak.map((c) => DateTime.fromISO(c.created_at, { zone: ctx.tz }).toISODate()));
+      if (days.size >= 3) {
+        await tx.updateTable('leads').set({ no_answer_alerted: 1 }).where('id', '=', lead.id).execute();
+        await notifyManagers(tx, ctx, 'no_answer_streak', { leadId: lead.id, leadName: lead.name, phone: lead.phone, salesId: lead.assigned_to, calls: 5, days: days.size });
+      }
+    }
+  }
+  return { ...lead, ...patch } as Lead;
+}
+
+export async function addNoteTx(tx: Tx, ctx: OpsCtx, lead: Lead, text: string, actor: Actor): Promise<Lead> {
+  const note = text?.trim();
+  if (!note) throw validation('text', 'the note is empty');
+  if (note.length > 4000) throw validation('text', 'at most 4000 characters');
+  const nowIso = ctx.now.toISOString();
+  const notes = lead.notes ? `${lead.notes}\n[${nowIso.slice(0, 16).replace('T', ' ')}] ${note}` : `[${nowIso.slice(0, 16).replace('T', ' ')}] ${note}`;
+  await tx.updateTable('leads').set({ notes, last_note: note, updated_at: nowIso }).where('id', '=', lead.id).execute();
+  await addEvent(tx, ctx, lead.id, actor?.id ?? null, 'note_added', { data: { note } });
+  return { ...lead, notes, last_note: note };
+}
+
+export { getTrial };
