@@ -387,7 +387,8 @@ export interface ImportsTable {
   id: Id;
   kind: 'excel' | 'google_sheets';
   file_name: string | null;
-  status: 'staged' | 'committing' | 'committed' | 'failed';
+  /** staging = the dry run is still reading the file */
+  status: 'staging' | 'staged' | 'committing' | 'committed' | 'failed';
   /** JSON counts: total, new, duplicate, invalid */
   counts: string | null;
   progress: Generated<number>;
