@@ -50,6 +50,13 @@ export async function freshDatabase(dialect: Dialect, opts: { migrate?: boolean 
       await database.destroy();
       const c = new pg.Client({ connectionString: base });
       await c.connect();
+      // pool.end() resolves before its clients have closed; dropping "with (force)" under them makes
+      // the pool emit an unhandled error, so wait (briefly) for them to go first
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     },
