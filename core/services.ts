@@ -2,6 +2,7 @@ import type { CoreDeps } from './deps.js';
 import { createUserService } from './users/users.js';
 import { createLeadService } from './leads/leads-service.js';
 import { createFollowUpService } from './followups/followups.js';
+import { createTelegramLinkService } from './users/telegram-links.js';
 
 /** Every core use case, built once from explicit dependencies (wired in main.ts and in tests). */
 export function createServices(deps: CoreDeps) {
@@ -10,6 +11,7 @@ export function createServices(deps: CoreDeps) {
     users: createUserService(deps),
     leads: createLeadService(deps),
     followUps: createFollowUpService(deps),
+    telegramLinks: createTelegramLinkService(deps),
   };
 }
 
