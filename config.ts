@@ -54,6 +54,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
   }
   const c = parsed.data;
+  if (c.TELEGRAM_BOT_TOKEN && (c.DEMO_MODE === 'true' || c.DEMO_MODE === '1')) {
+    // demo mode signs Mini App sign-ins for anyone; it must never run next to a real bot
+    throw new ConfigError(
+      'Invalid DEMO_MODE="true": demo mode cannot be combined with TELEGRAM_BOT_TOKEN (it lets anyone open the Mini App as any salesperson). Unset DEMO_MODE or TELEGRAM_BOT_TOKEN.',
+    );
+  }
   const url = c.DATABASE_URL;
   const dialect = url && /^postgres/.test(url) ? 'postgres' : 'sqlite';
   const sqlitePath = url && dialect === 'sqlite' ? url.replace(/^(sqlite|file):(\/\/)?/, '') : `${c.DATA_DIR}/crm.sqlite`;
