@@ -1,23 +1,92 @@
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Services } from '../core/services.js';
 import type { Config } from '../config.js';
 import type { Log } from '../logger.js';
+import { resolveAuthMode, tmaAuthMiddleware, type AuthMode } from './auth.js';
+import { errorResponse, notFoundResponse } from './errors.js';
+import { newRouter, type RouteDeps } from './router.js';
+import { bodyLimitMiddleware, corsMiddleware, createDbRateLimiter, requestContext, secureHeadersMiddleware, type RateLimiter } from './security.js';
+import { docsRoutes } from './docs.js';
+import { demoRoutes } from './demo.js';
+import { landingRoutes } from './landing/routes.js';
+import { meRoutes } from './routes/me.js';
 
 export interface ApiDeps {
   services: Services;
   config: Config;
   log: Log;
+  /** tests and benches may pass their own; by default counters live in the database */
+  rateLimiter?: RateLimiter;
+  /** by default from the config (bot token / demo mode) */
+  auth?: AuthMode;
 }
 
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['Operations'],
+  summary: 'Liveness and database reachability',
+  responses: {
+    200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), db: z.enum(['sqlite', 'postgres']) }) } } },
+    503: { description: 'The database does not answer', content: { 'application/json': { schema: z.object({ status: z.literal('error'), db: z.enum(['sqlite', 'postgres']) }) } } },
+  },
+});
+
 export function createApi(deps: ApiDeps) {
-  const app = new Hono();
-  app.get('/healthz', async (c) => {
+  const { services, config, log } = deps;
+  const auth = deps.auth ?? resolveAuthMode(config);
+  const routeDeps: RouteDeps = {
+    services,
+    config,
+    log,
+    auth,
+    rateLimiter: deps.rateLimiter ?? createDbRateLimiter(services.deps.db, services.deps.clock),
+  };
+
+  const app = newRouter();
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound(notFoundResponse);
+  app.use('*', ...requestContext(log));
+  app.use('*', secureHeadersMiddleware());
+  const cors = corsMiddleware(config.CORS_ORIGINS);
+  if (cors) app.use('/api/*', cors);
+  app.use('*', bodyLimitMiddleware());
+  app.use('/api/*', tmaAuthMiddleware({ mode: auth, db: services.deps.db, clock: services.deps.clock, expiresIn: config.INIT_DATA_EXPIRES_IN }));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'tma', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'Telegram Mini App init data: `tma <initDataRaw>`',
+  });
+
+  app.openapi(healthRoute, async (c) => {
+    const db = services.deps.dialect;
     try {
-      await deps.services.deps.db.selectFrom('center_settings').select('id').limit(1).execute();
-      return c.json({ status: 'ok', db: deps.services.deps.dialect });
+      await services.deps.db.selectFrom('center_settings').select('id').limit(1).execute();
+      return c.json({ status: 'ok' as const, db }, 200);
     } catch {
-      return c.json({ status: 'error', db: deps.services.deps.dialect }, 503);
+      return c.json({ status: 'error' as const, db }, 503);
     }
   });
-  return app;
+
+  // one route file per feature; chained so the app's type carries every route (typed client)
+  const routes = app
+    .route('/', landingRoutes(routeDeps))
+    .route('/', demoRoutes(routeDeps))
+    .route('/', meRoutes(routeDeps));
+
+  app.doc('/api/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'Edu CRM API',
+      version: '1',
+      description: 'The Mini App and manager API (sign in with `Authorization: tma <initData>`) and the public landing form. Every error answers `{"error":{"code","message","fields"}}`.',
+    },
+    security: [],
+  });
+  app.route('/', docsRoutes());
+  return routes;
 }
+
+/** The app's type, for a typed client: `hc<AppType>(url)` from 'hono/client'. */
+export type AppType = ReturnType<typeof createApi>;

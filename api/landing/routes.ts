@@ -1,0 +1,231 @@
+import type { Context } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Lang } from '../../core/i18n/i18n.js';
+import { t } from '../../core/i18n/i18n.js';
+import { AppError, validation } from '../../core/errors.js';
+import { isActiveCourse, loadLandingContent } from '../../core/landing/content.js';
+import { errorResponses, validationError, zodFields } from '../errors.js';
+import { newRouter, type RouteDeps } from '../router.js';
+import { clientIp } from '../security.js';
+import { LANDING_CSP, UTM_KEYS, localizeFieldErrors, pickLang, renderLanding, renderNotice, renderThanks, type FormState, type Utm } from './page.js';
+
+const text = (max: number) => z.string().trim().max(max);
+const RATE_WINDOW_MS = 60_000;
+
+const utmSchema = z
+  .strictObject({
+    source: text(200).optional(),
+    medium: text(200).optional(),
+    campaign: text(200).optional(),
+    content: text(200).optional(),
+    term: text(200).optional(),
+  })
+  .openapi('Utm');
+
+const jsonLeadSchema = z
+  .strictObject({
+    name: text(200).min(1, 'is required').openapi({ example: 'Dilnoza' }),
+    phone: text(40).min(1, 'is required').openapi({ example: '+998 90 123 45 67' }),
+    courseId: z.number().int().positive().nullable().optional().openapi({ description: 'an active course from the landing page' }),
+    comment: text(2000).optional(),
+    utm: utmSchema.optional(),
+    website: z.string().max(5000).optional().openapi({ description: 'honeypot: leave empty (a filled value is accepted and discarded)' }),
+    lang: z.enum(['uz', 'ru', 'en']).optional(),
+  })
+  .openapi('PublicLeadInput');
+
+const formLeadSchema = z
+  .strictObject({
+    name: text(200).min(1, 'is required'),
+    phone: text(40).min(1, 'is required'),
+    courseId: z.string().trim().regex(/^\d*$/, 'must be a course id').optional(),
+    comment: text(2000).optional(),
+    utm_source: text(200).optional(),
+    utm_medium: text(200).optional(),
+    utm_campaign: text(200).optional(),
+    utm_content: text(200).optional(),
+    utm_term: text(200).optional(),
+    website: z.string().max(5000).optional(),
+    lang: z.string().max(10).optional(),
+  })
+  .openapi('PublicLeadForm');
+
+const leadAck = z.object({ id: z.number().int(), duplicate: z.boolean() }).openapi('PublicLeadAck');
+
+const landingQuery = z.object({
+  lang: z.string().optional().openapi({ description: 'uz (default), ru or en; otherwise Accept-Language decides' }),
+  utm_source: z.string().optional(),
+  utm_medium: z.string().optional(),
+  utm_campaign: z.string().optional(),
+  utm_content: z.string().optional(),
+  utm_term: z.string().optional(),
+});
+
+const landingRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Landing'],
+  summary: 'The public landing page (server-rendered HTML)',
+  request: { query: landingQuery },
+  responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+});
+
+const postLeadRoute = createRoute({
+  method: 'post',
+  path: '/api/public/leads',
+  tags: ['Landing'],
+  summary: 'Leave a request from the landing page',
+  description:
+    'JSON or a form post. A known phone number answers 200 with `duplicate: true`. Without JavaScript (a form post that accepts text/html) the answer is a thank-you page. ' +
+    'Limited per client address (LANDING_RATE_LIMIT per minute).',
+  request: {
+    body: {
+      content: {
+        'application/json': { schema: jsonLeadSchema },
+        'application/x-www-form-urlencoded': { schema: formLeadSchema },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'A new lead', content: { 'application/json': { schema: leadAck }, 'text/html': { schema: z.string() } } },
+    200: { description: 'A known phone number: the existing lead was touched', content: { 'application/json': { schema: leadAck }, 'text/html': { schema: z.string() } } },
+    ...errorResponses(400, 413, 415, 429),
+  },
+});
+
+interface LeadRequest {
+  name: string;
+  phone: string;
+  courseId: number | null;
+  comment?: string;
+  utm: Utm;
+  website?: string;
+  lang?: string;
+}
+
+function fromForm(f: z.infer<typeof formLeadSchema>): LeadRequest {
+  const utm: Utm = {};
+  for (const k of UTM_KEYS) if (f[`utm_${k}`]) utm[k] = f[`utm_${k}`];
+  return { name: f.name, phone: f.phone, courseId: f.courseId ? Number(f.courseId) : null, comment: f.comment || undefined, utm, website: f.website, lang: f.lang };
+}
+
+function fromJson(j: z.infer<typeof jsonLeadSchema>): LeadRequest {
+  const utm: Utm = {};
+  for (const k of UTM_KEYS) if (j.utm?.[k]) utm[k] = j.utm[k];
+  return { name: j.name, phone: j.phone, courseId: j.courseId ?? null, comment: j.comment || undefined, utm, website: j.website, lang: j.lang };
+}
+
+const isForm = (c: Context) => /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '');
+
+/** A browser submitting the form without JavaScript wants a page back, any API client JSON. */
+const wantsPage = (c: Context) => isForm(c) && /text\/html/i.test(c.req.header('accept') ?? '') && !/application\/json/i.test(c.req.header('accept') ?? '');
+
+export function landingRoutes(deps: RouteDeps) {
+  const { services, config } = deps;
+  const db = services.deps.db;
+  const publicUrl = config.PUBLIC_URL.replace(/\/+$/, '');
+
+  async function pageContext(lang: Lang) {
+    return { lang, content: await loadLandingContent(db), publicUrl };
+  }
+
+  function sendPage(c: Context, lang: Lang, body: string, status: 200 | 201 | 400 | 429) {
+    c.header('Content-Security-Policy', LANDING_CSP);
+    // the page shows live prices and course lists; a form answer must never be replayed from a cache
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Language', lang);
+    return c.html(body, status);
+  }
+
+  function langOf(c: Context, requested?: string): Lang {
+    return pickLang(requested ?? c.req.query('lang'), c.req.header('accept-language'));
+  }
+
+  /** The form re-rendered with what the visitor typed and what is wrong with it (no JavaScript). */
+  async function formAgain(c: Context, raw: Record<string, unknown>, fields: Record<string, string>, status: 400 | 429, notice?: string) {
+    const s = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+    const lang = langOf(c, s('lang'));
+    const utm: Utm = {};
+    for (const k of UTM_KEYS) if (s(`utm_${k}`)) utm[k] = s(`utm_${k}`)!.slice(0, 200);
+    const courseId = Number(s('courseId'));
+    const state: FormState = {
+      values: { name: s('name'), phone: s('phone'), comment: s('comment'), courseId: Number.isInteger(courseId) && courseId > 0 ? courseId : null },
+      errors: localizeFieldErrors(lang, fields),
+      notice: notice ?? t(lang, 'landing.error'),
+      utm,
+    };
+    return sendPage(c, lang, renderLanding(await pageContext(lang), state), status);
+  }
+
+  const app = newRouter();
+
+  app.openapi(landingRoute, async (c) => {
+    const q = c.req.valid('query');
+    const lang = langOf(c, q.lang);
+    const utm: Utm = {};
+    for (const k of UTM_KEYS) {
+      const v = q[`utm_${k}`]?.trim();
+      if (v) utm[k] = v.slice(0, 200);
+    }
+    const page = renderLanding(await pageContext(lang), { utm });
+    c.header('Vary', 'Accept-Language');
+    return sendPage(c, lang, page, 200) as never;
+  });
+
+  app.openapi(
+    postLeadRoute,
+    async (c) => {
+      const form = isForm(c);
+      const ct = c.req.header('content-type') ?? '';
+      if (!form && !/json/i.test(ct)) throw validation('body', 'send the lead as JSON or as a form');
+      // one route, two media types: each body was parsed by its own schema above
+      const input = form ? fromForm(c.req.valid('form' as never) as z.infer<typeof formLeadSchema>) : fromJson(c.req.valid('json' as never) as z.infer<typeof jsonLeadSchema>);
+      const page = wantsPage(c);
+      const lang = langOf(c, input.lang);
+
+      const ip = clientIp(c, config.TRUST_PROXY);
+      const limit = await deps.rateLimiter.hit(`landing:${ip}`, config.LANDING_RATE_LIMIT, RATE_WINDOW_MS);
+      if (!limit.allowed) {
+        c.header('Retry-After', String(limit.retryAfter));
+        if (page) return sendPage(c, lang, renderNotice(await pageContext(lang), t(lang, 'landing.rate_limited')), 429) as never;
+        throw new AppError('RATE_LIMITED', `too many requests from this address: try again in ${limit.retryAfter} s`, undefined, { retryAfter: limit.retryAfter });
+      }
+
+      if (input.website?.trim()) {
+        // a bot filled the invisible field: answer exactly like a success, store nothing
+        c.get('log')?.info({ honeypot: true }, 'landing form honeypot filled; discarded');
+        if (page) return sendPage(c, lang, renderThanks(await pageContext(lang), input.name), 201) as never;
+        const last = await db.selectFrom('leads').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+        return c.json({ id: Number(last?.max ?? 0) + 1 + Math.floor(Math.random() * 3), duplicate: false }, 201);
+      }
+
+      try {
+        if (input.courseId != null && !(await isActiveCourse(db, input.courseId))) throw validation('courseId', 'is not an active course');
+        const result = await services.leads.intake(
+          { name: input.name, phone: input.phone, courseId: input.courseId, source: 'form', note: input.comment ?? null, utm: Object.keys(input.utm).length ? input.utm : null },
+          null,
+        );
+        c.get('log')?.info({ leadId: result.lead.id, outcome: result.outcome }, 'landing lead');
+        const status = result.duplicate ? 200 : 201;
+        if (page) return sendPage(c, lang, renderThanks(await pageContext(lang), input.name), status) as never;
+        return c.json({ id: result.lead.id, duplicate: result.duplicate }, status);
+      } catch (err) {
+        if (page && err instanceof AppError && err.code === 'VALIDATION') {
+          const typed: Record<string, unknown> = { name: input.name, phone: input.phone, courseId: String(input.courseId ?? ''), comment: input.comment, lang };
+          for (const k of UTM_KEYS) typed[`utm_${k}`] = input.utm[k];
+          return (await formAgain(c, typed, err.fields ?? {}, 400)) as never;
+        }
+        throw err;
+      }
+    },
+    (async (result: { success: boolean; error?: unknown; data?: unknown }, c: Context) => {
+      if (result.success) return;
+      const error = result.error as z.ZodError;
+      if (wantsPage(c)) return (await formAgain(c, (result.data as Record<string, unknown> | undefined) ?? {}, zodFields(error), 400)) as never;
+      throw validationError(error);
+    }) as never,
+  );
+
+  return app;
+}
+

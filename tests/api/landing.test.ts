@@ -1,0 +1,323 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dialects } from '../support/db.js';
+import { addCourse, addUser } from '../support/fixtures.js';
+import { apiFor, fromIp, json } from '../support/api.js';
+import { createApi } from '../../api/app.js';
+import { createLogger } from '../../logger.js';
+import type { User } from '../../db/types.js';
+
+let phoneSeq = 1000000;
+const nextPhone = () => `+99890${phoneSeq++}`;
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams(fields).toString(),
+});
+const browserForm = (fields: Record<string, string>) => form(fields, { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' });
+
+describe.each(dialects())('landing page and form (%s)', (dialect) => {
+  let ctx: Awaited<ReturnType<typeof apiFor>>;
+  let sales: User;
+  let manager: User;
+  let english: { id: number };
+  let ielts: { id: number };
+  let ip = 0;
+  // each test posts from its own address so the per-IP limit only bites where a test wants it
+  let me = fromIp('10.0.0.1');
+  const post = (init: RequestInit, env = me) => ctx.app.request('/api/public/leads', init, env);
+
+  beforeAll(async () => {
+    ctx = await apiFor(dialect);
+    sales = await addUser(ctx.services, { role: 'sales', fullName: 'Aziza', telegramUserId: 6001 });
+    manager = await addUser(ctx.services, { role: 'sales_manager', fullName: 'Manager', telegramUserId: 6002 });
+    english = await addCourse(ctx.database, { name: 'General English', price: 650_000 });
+    ielts = await addCourse(ctx.database, { name: 'IELTS <Intensive>', price: 1_200_000 });
+    const old = await addCourse(ctx.database, { name: 'Retired Course', price: 1 });
+    await ctx.db.updateTable('courses').set({ active: 0 }).where('id', '=', old.id).execute();
+    await ctx.db
+      .updateTable('center_settings')
+      .set({ center_name: 'Bright <Future> Academy', contact_phone: '+998 71 200 00 00', address: 'Tashkent, Chilonzor 1', map_link: 'javascript:alert(1)' })
+      .where('id', '=', 1)
+      .execute();
+  });
+  afterAll(() => ctx.cleanup());
+  beforeEach(() => {
+    me = fromIp(`10.0.1.${++ip}`);
+  });
+
+  describe('GET /', () => {
+    it('renders Uzbek by default with title, description, canonical from PUBLIC_URL and Open Graph tags', async () => {
+      const res = await ctx.app.request('/');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      const html = await res.text();
+      expect(html).toContain('<html lang="uz">');
+      expect(html).toContain('<title>Bright &lt;Future&gt; Academy — kurslarga yoziling</title>');
+      expect(html).toMatch(/<meta name="description" content="[^"]+">/);
+      expect(html).toContain('<link rel="canonical" href="https://edu.example.uz/">');
+      expect(html).toContain('<meta property="og:url" content="https://edu.example.uz/">');
+      expect(html).toContain('<meta property="og:title" content="Bright &lt;Future&gt; Academy — kurslarga yoziling">');
+      expect(html).toContain('<meta property="og:locale" content="uz_UZ">');
+    });
+
+    it('picks the language from ?lang=, then Accept-Language', async () => {
+      const ru = await (await ctx.app.request('/', { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' } })).text();
+      expect(ru).toContain('<html lang="ru">');
+      expect(ru).toContain('запись на курсы');
+      const en = await (await ctx.app.request('/?lang=en', { headers: { 'accept-language': 'ru' } })).text();
+      expect(en).toContain('<html lang="en">');
+      expect(en).toContain('<link rel="canonical" href="https://edu.example.uz/?lang=en">');
+      const fallback = await (await ctx.app.request('/', { headers: { 'accept-language': 'de-DE,fr;q=0.8' } })).text();
+      expect(fallback).toContain('<html lang="uz">');
+    });
+
+    it('lists the active courses with prices in UZS, escaped, and offers them in the form', async () => {
+      const html = await (await ctx.app.request('/')).text();
+      expect(html).toMatch(/General English<\/span><span class="price">650[\s\u00a0\u202f]000 so&#39;m/);
+      expect(html).toMatch(/IELTS &lt;Intensive&gt;<\/span><span class="price">1[\s\u00a0\u202f]200[\s\u00a0\u202f]000 so&#39;m/);
+      expect(html).not.toContain('Retired Course');
+      expect(html).toContain(`<option value="${ielts.id}">IELTS &lt;Intensive&gt;`);
+      const ru = await (await ctx.app.request('/?lang=ru')).text();
+      expect(ru).toMatch(/650[\s\u00a0\u202f]000 сум/);
+    });
+
+    it("shows the center's contacts and drops a map link that is not http(s)", async () => {
+      const html = await (await ctx.app.request('/')).text();
+      expect(html).toContain('<a href="tel:+998712000000">+998 71 200 00 00</a>');
+      expect(html).toContain('Tashkent, Chilonzor 1');
+      expect(html).not.toContain('javascript:');
+    });
+
+    it('copies UTM parameters of the page URL into hidden fields and keeps them across the language switch', async () => {
+      const html = await (await ctx.app.request('/?utm_source=instagram&utm_campaign=%22autumn%22&fbclid=xyz')).text();
+      expect(html).toContain('<input type="hidden" name="utm_source" value="instagram">');
+      expect(html).toContain('<input type="hidden" name="utm_campaign" value="&quot;autumn&quot;">');
+      expect(html).toContain('href="/?lang=ru&amp;utm_source=instagram&amp;utm_campaign=%22autumn%22"');
+      expect(html).toMatch(/<input id="f-website" name="website" tabindex="-1"/);
+    });
+  });
+
+  describe('POST /api/public/leads', () => {
+    it('a new lead → 201 {id, duplicate:false}; stored as a form lead with course, UTM, comment and an assignee', async () => {
+      const phone = nextPhone();
+      const res = await post(
+        json({ name: '  Dilnoza  ', phone, courseId: ielts.id, comment: 'evenings please', utm: { source: 'instagram', medium: 'cpc', campaign: 'autumn', content: 'story', term: 'ielts' } }),
+      );
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect(body).toEqual({ id: expect.any(Number), duplicate: false });
+      const lead = await ctx.db.selectFrom('leads').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+      expect(lead).toMatchObject({
+        name: 'Dilnoza',
+        phone,
+        source: 'form',
+        course_id: ielts.id,
+        utm_source: 'instagram',
+        utm_medium: 'cpc',
+        utm_campaign: 'autumn',
+        utm_content: 'story',
+        utm_term: 'ielts',
+        status: 'new',
+        assigned_to: sales.id,
+        last_note: 'evenings please',
+      });
+    });
+
+    it('a known phone → 200 {id, duplicate:true} for the same lead, no second lead', async () => {
+      const phone = nextPhone();
+      const first = await (await post(json({ name: 'Bobur', phone }))).json();
+      const again = await post(json({ name: 'Bobur again', phone: phone.replace('+998', '') }));
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ id: first.id, duplicate: true });
+      const count = await ctx.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).where('phone', '=', phone).executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(1);
+    });
+
+    it('a form post from an API client (no text/html) answers JSON and keeps utm_* and course', async () => {
+      const phone = nextPhone();
+      const res = await post(form({ name: 'Kamola', phone, courseId: String(english.id), utm_source: 'telegram', utm_medium: 'post', comment: '', website: '', lang: 'ru' }));
+      expect(res.status).toBe(201);
+      const { id } = await res.json();
+      const lead = await ctx.db.selectFrom('leads').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(lead).toMatchObject({ course_id: english.id, utm_source: 'telegram', utm_medium: 'post', utm_campaign: null, source: 'form' });
+    });
+
+    it('the managers get a landing digest through the outbox: one message per minute listing the leads', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T07:30:05.000Z');
+      try {
+        const a = await (await post(json({ name: 'Digest One', phone: nextPhone() }))).json();
+        ctx.clock.set('2026-11-24T07:30:40.000Z');
+        const b = await (await post(json({ name: 'Digest Two', phone: nextPhone() }), fromIp('10.9.9.9'))).json();
+        const rows = await ctx.db.selectFrom('outbox').selectAll().where('kind', '=', 'landing_digest').where('user_id', '=', manager.id).execute();
+        const minute = rows.filter((r) => JSON.parse(r.payload).leads.some((l: { id: number }) => l.id === a.id));
+        expect(minute).toHaveLength(1);
+        expect(JSON.parse(minute[0].payload).leads.map((l: { id: number }) => l.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+        expect(Date.parse(minute[0].not_before)).toBeGreaterThanOrEqual(Date.parse('2026-11-24T07:31:00.000Z'));
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('without JavaScript: a browser form post gets a thank-you page with the name as text', async () => {
+      const phone = nextPhone();
+      const res = await post(browserForm({ name: '<img src=x onerror=alert(1)>', phone, lang: 'en' }));
+      expect(res.status).toBe(201);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(res.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
+      const html = await res.text();
+      expect(html).toContain('Thank you, &lt;img src=x onerror=alert(1)&gt;!');
+      expect(html).not.toContain('<img');
+      const stored = await ctx.db.selectFrom('leads').select('name').where('phone', '=', phone).executeTakeFirstOrThrow();
+      expect(stored.name).toBe('<img src=x onerror=alert(1)>');
+    });
+
+    it('without JavaScript: a bad phone re-renders the form (400) with the typed values and the error beside the field', async () => {
+      const res = await post(browserForm({ name: 'Sardor', phone: '12', comment: 'hi <b>', lang: 'ru', utm_source: 'ig' }));
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toContain('<html lang="ru">');
+      expect(html).toContain('data-error-for="phone">Неверный номер телефона</span>');
+      expect(html).toContain('value="Sardor"');
+      expect(html).toContain('hi &lt;b&gt;</textarea>');
+      expect(html).toContain('<input type="hidden" name="utm_source" value="ig">');
+    });
+
+    it('honeypot filled (JSON) → looks accepted (201 with an id) but nothing is stored or sent', async () => {
+      const leadsBefore = await ctx.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const outboxBefore = await ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const phone = nextPhone();
+      const res = await post(json({ name: 'Bot', phone, website: 'http://spam.example' }));
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ id: expect.any(Number), duplicate: false });
+      const page = await post(browserForm({ name: 'Bot', phone, website: 'spam' }));
+      expect(page.status).toBe(201);
+      expect(await page.text()).toContain('Rahmat, Bot!');
+      const leadsAfter = await ctx.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const outboxAfter = await ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(leadsAfter.n)).toBe(Number(leadsBefore.n));
+      expect(Number(outboxAfter.n)).toBe(Number(outboxBefore.n));
+      expect(await ctx.db.selectFrom('leads').select('id').where('phone', '=', phone).executeTakeFirst()).toBeUndefined();
+    });
+
+    it('the sixth post in a minute from one address → 429 with Retry-After; other addresses and the next minute pass', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T08:00:10.000Z');
+      try {
+        for (let i = 0; i < 5; i++) expect((await post(json({ name: `Rate ${i}`, phone: nextPhone() }))).status).toBe(201);
+        const sixth = await post(json({ name: 'Rate 6', phone: nextPhone() }));
+        expect(sixth.status).toBe(429);
+        expect(Number(sixth.headers.get('retry-after'))).toBe(50);
+        expect((await sixth.json()).error.code).toBe('RATE_LIMITED');
+        expect((await post(json({ name: 'Elsewhere', phone: nextPhone() }), fromIp('10.200.0.1'))).status).toBe(201);
+        const page = await post(browserForm({ name: 'Rate 7', phone: nextPhone() }));
+        expect(page.status).toBe(429);
+        expect(page.headers.get('retry-after')).toBeTruthy();
+        ctx.clock.set('2026-11-24T08:01:00.000Z');
+        expect((await post(json({ name: 'Next minute', phone: nextPhone() }))).status).toBe(201);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('X-Forwarded-For is ignored unless TRUST_PROXY is set', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T08:10:10.000Z');
+      try {
+        // untrusted: a client rotating fake X-Forwarded-For values still shares one bucket
+        for (let i = 0; i < 5; i++) expect((await post(json({ name: 'XFF', phone: nextPhone() }, { 'x-forwarded-for': `1.1.1.${i}` }))).status).toBe(201);
+        expect((await post(json({ name: 'XFF', phone: nextPhone() }, { 'x-forwarded-for': '1.1.1.99' }))).status).toBe(429);
+      } finally {
+        ctx.clock.set(at);
+      }
+      const proxied = createApi({ services: ctx.services, config: { ...ctx.config, TRUST_PROXY: true }, log: createLogger('silent') });
+      const proxy = fromIp('10.0.0.254');
+      ctx.clock.set('2026-11-24T08:20:10.000Z');
+      try {
+        for (let i = 0; i < 5; i++) {
+          const res = await proxied.request('/api/public/leads', json({ name: 'P', phone: nextPhone() }, { 'x-forwarded-for': '9.9.9.9, 203.0.113.7' }), proxy);
+          expect(res.status).toBe(201);
+        }
+        // the last entry (what our proxy saw) is the client; what the client wrote before it is not trusted
+        expect((await proxied.request('/api/public/leads', json({ name: 'P', phone: nextPhone() }, { 'x-forwarded-for': '8.8.8.8, 203.0.113.7' }), proxy)).status).toBe(429);
+        expect((await proxied.request('/api/public/leads', json({ name: 'P', phone: nextPhone() }, { 'x-forwarded-for': '203.0.113.8' }), proxy)).status).toBe(201);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('the counters live in the database: two app instances (processes) on one database share the limit', async () => {
+      const other = createApi({ services: ctx.services, config: ctx.config, log: createLogger('silent') });
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T08:30:10.000Z');
+      try {
+        for (let i = 0; i < 3; i++) expect((await post(json({ name: 'A', phone: nextPhone() }))).status).toBe(201);
+        for (let i = 0; i < 2; i++) expect((await other.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me)).status).toBe(201);
+        expect((await other.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me)).status).toBe(429);
+        const ipKey = `landing:${(me.incoming.socket.remoteAddress)}`;
+        const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', ipKey).executeTakeFirstOrThrow();
+        expect(row).toMatchObject({ window_start: '2026-11-24T08:30:00.000Z' });
+        expect(Number(row.count)).toBe(6);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('concurrent posts from one address: exactly the limit gets through', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T08:40:10.000Z');
+      try {
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => post(json({ name: `C${i}`, phone: nextPhone() }))));
+        const statuses = results.map((r) => r.status).sort();
+        expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('LANDING_RATE_LIMIT raises the per-address limit (what the bench uses)', async () => {
+      const raised = createApi({ services: ctx.services, config: { ...ctx.config, LANDING_RATE_LIMIT: 20 }, log: createLogger('silent') });
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T08:50:10.000Z');
+      try {
+        for (let i = 0; i < 20; i++) expect((await raised.request('/api/public/leads', json({ name: `R${i}`, phone: nextPhone() }), me)).status).toBe(201);
+        expect((await raised.request('/api/public/leads', json({ name: 'R21', phone: nextPhone() }), me)).status).toBe(429);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
+    it('a 2 MB body → 413 PAYLOAD_TOO_LARGE in the error shape, nothing stored', async () => {
+      const phone = nextPhone();
+      const res = await post(json({ name: 'Big', phone, comment: 'x'.repeat(2 * 1024 * 1024) }));
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/larger than/), requestId: expect.any(String) } });
+      expect(await ctx.db.selectFrom('leads').select('id').where('phone', '=', phone).executeTakeFirst()).toBeUndefined();
+    });
+
+    it.each([
+      ['malformed JSON', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": "A", "phone":' }, 'body'],
+      ['an unknown field', json({ name: 'A', phone: '+998901111111', admin: true }), 'admin'],
+      ['an unknown UTM field', json({ name: 'A', phone: '+998901111111', utm: { source: 'x', evil: 'y' } }), 'utm.evil'],
+      ['a wrong type', json({ name: 'A', phone: '+998901111111', courseId: 'two' }), 'courseId'],
+      ['a missing name', json({ phone: '+998901111111' }), 'name'],
+      ['an empty name', json({ name: '   ', phone: '+998901111111' }), 'name'],
+      ['an invalid phone', json({ name: 'A', phone: '12345' }), 'phone'],
+      ['an inactive or unknown course', json({ name: 'A', phone: '+998901111112', courseId: 999_999 }), 'courseId'],
+    ] as const)('%s → 400 VALIDATION naming the field', async (_label, init, field) => {
+      const res = await post(init as RequestInit);
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.error.code).toBe('VALIDATION');
+      expect(Object.keys(body.error.fields)).toContain(field);
+      expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+/);
+    });
+
+    it('an unsupported Content-Type → 415 in the error shape', async () => {
+      const res = await post({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=A' });
+      expect(res.status).toBe(415);
+      expect((await res.json()).error.code).toBe('VALIDATION');
+    });
+  });
+});
