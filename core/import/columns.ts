@@ -201,6 +201,7 @@ export interface CourseRef {
 }
 
 export type RowVerdict =
+  | { kind: 'empty' }
   | { kind: 'skip' }
   | { kind: 'invalid'; reason: ReasonCode; params: Record<string, string>; raw: RawRow }
   | { kind: 'valid'; input: NormalizedIntake; raw: RawRow };
@@ -238,13 +239,13 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
   for (const f of FIELDS) {
     const c = ctx.columns[f];
     if (c === undefined) continue;
-    const text = f === 'date' ? cellText(values[c]) : cellText(values[c]);
+    const text = cellText(values[c]);
     if (text) {
       raw[f] = text.slice(0, 4000);
       filled++;
     }
   }
-  if (filled === 0) return { kind: 'skip' };
+  if (filled === 0) return { kind: 'empty' };
   const phoneDigits = ((raw.phone ?? '') + (raw.phone2 ?? '')).replace(/\D/g, '').length;
   if (phoneDigits === 0 && (filled === 1 || Object.values(raw).some((v) => TOTAL_LABEL.test(v!)))) return { kind: 'skip' };
 

@@ -1,0 +1,507 @@
+import type { Tx } from '../../db/connection.js';
+import type { LeadSource, User } from '../../db/types.js';
+import { AppError, forbidden, notFound } from '../errors.js';
+import { tx, type CoreDeps } from '../deps.js';
+import { t, type Lang } from '../i18n/i18n.js';
+import type { IntakeInput, IntakeResult, NormalizedIntake } from '../leads/intake.js';
+import type { Actor } from '../leads/lead-ops.js';
+import {
+  cellText,
+  courseLookup,
+  detectColumns,
+  judgeRow,
+  reasonText,
+  type ColumnMapping,
+  type Columns,
+  type RawRow,
+} from './columns.js';
+import { commitParkedChunk, type ParkedChunkResult } from './parked-commit.js';
+import { checkXlsxFile, readXlsxRows, type SheetRow } from './xlsx-reader.js';
+import { openXlsxWriter, type XlsxOut } from '../export/xlsx-writer.js';
+
+/**
+ * Excel / Google Sheets import (SPEC §4): a dry run stages every row with its verdict (new,
+ * duplicate, invalid) and writes no lead; the commit reads the staged rows (the file is not
+ * parsed again) and applies the intake rules: parked by default through a set-based path that
+ * mirrors the lead core's parked intake, or lead by lead through `leads.intake` when the manager
+ * chooses "distribute now".
+ */
+
+export interface ImportCounts {
+  /** data rows judged (empty rows and footer junk not included) */
+  total: number;
+  new: number;
+  duplicate: number;
+  duplicateInFile: number;
+  duplicateInDb: number;
+  invalid: number;
+  /** empty rows and junk under the table */
+  skipped: number;
+}
+
+export interface CommitCounts {
+  processed: number;
+  created: number;
+  /** a phone match recorded as a touch on the existing lead */
+  touched: number;
+  reactivated: number;
+  studentTouched: number;
+  /** rows the intake refused at commit time (kept with their reason) */
+  failed: number;
+}
+
+export interface ImportProgress {
+  importId: number | null;
+  phase: 'reading' | 'committing';
+  /** rows read or committed so far */
+  rows: number;
+  percent: number;
+}
+
+export interface StageOptions {
+  fileName?: string | null;
+  mapping?: ColumnMapping;
+  /** language of reasons and note labels */
+  lang?: Lang;
+  actor?: Actor & Partial<User>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface CommitOptions {
+  /** assign and plan follow-ups now instead of parking (SPEC §4) */
+  distributeNow?: boolean;
+  actor?: Actor & Partial<User>;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportSummary {
+  importId: number;
+  status: string;
+  counts: ImportCounts;
+  columns: Columns;
+}
+
+export interface StagedData {
+  input?: NormalizedIntake;
+  raw?: RawRow;
+  params?: Record<string, string | number>;
+}
+
+type IntakeFn = (input: IntakeInput, actor: (Actor & Partial<User>) | null) => Promise<IntakeResult>;
+
+export interface ImportServiceOptions {
+  /** IMPORT_MAX_BYTES */
+  maxBytes: number;
+  /** the lead core's intake (services.leads.intake), used row by row for "distribute now" */
+  intake: IntakeFn;
+}
+
+const STAGE_BATCH = 500;
+const COMMIT_CHUNK = 500;
+const HEADER_SCAN_ROWS = 30;
+
+const emptyCounts = (): ImportCounts => ({ total: 0, new: 0, duplicate: 0, duplicateInFile: 0, duplicateInDb: 0, invalid: 0, skipped: 0 });
+const emptyCommit = (): CommitCounts => ({ processed: 0, created: 0, touched: 0, reactivated: 0, studentTouched: 0, failed: 0 });
+
+interface StoredCounts extends ImportCounts {
+  commit?: CommitCounts;
+  /** last staged row committed: a failed commit resumes after it */
+  cursor?: number;
+  columns?: Columns;
+  headerRow?: number;
+}
+
+export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) {
+  const nowIso = () => deps.clock.now().toISOString();
+
+  function assertMayImport(actor: Actor | undefined) {
+    if (actor && actor.role !== 'admin' && actor.role !== 'sales_manager') throw forbidden('only managers and admins import leads');
+  }
+
+  async function phonesInDb(db: Tx, phones: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < phones.length; i += 1000) {
+      const part = phones.slice(i, i + 1000);
+      if (!part.length) continue;
+      const hits = await db.selectFrom('lead_phones').select(['phone', 'lead_id']).where('phone', 'in', part).execute();
+      for (const h of hits) out.set(h.phone, h.lead_id);
+    }
+    return out;
+  }
+
+  async function dropImport(importId: number) {
+    await tx(deps, async (t) => {
+      await t.deleteFrom('import_rows').where('import_id', '=', importId).execute();
+      await t.deleteFrom('imports').where('id', '=', importId).execute();
+    });
+  }
+
+  /**
+   * Reads rows (header first), judges each one and stores the verdicts. Nothing is kept when the
+   * rows cannot be read to the end: the import and its staged rows are removed and the error thrown.
+   */
+  async function stage(
+    rows: AsyncIterable<SheetRow>,
+    meta: { kind: 'excel' | 'google_sheets'; source: LeadSource; parked: boolean; fileName?: string | null; date1904?: () => boolean; bytesPercent?: () => number },
+    o: StageOptions = {},
+  ): Promise<ImportSummary> {
+    assertMayImport(o.actor);
+    const lang = o.lang ?? 'uz';
+    const courses = await deps.db.selectFrom('courses').select(['id', 'name', 'active']).orderBy('active', 'desc').orderBy('id').execute();
+    const findCourse = courseLookup(courses);
+    let columns: Columns | null = null;
+    let headerRow = 0;
+    let firstHeaders: string[] | null = null;
+    let scanned = 0;
+    let importId: number | null = null;
+    const counts = emptyCounts();
+    const fileFirstRow = new Map<string, number>();
+    let pending: { rowNo: number; verdict: ReturnType<typeof judgeRow> }[] = [];
+    let lastPercent = -1;
+
+    const flush = async () => {
+      if (!pending.length || importId == null) return;
+      const phones: string[] = [];
+      for (const p of pending) {
+        if (p.verdict.kind !== 'valid') continue;
+        phones.push(p.verdict.input.phone);
+        if (p.verdict.input.phone2) phones.push(p.verdict.input.phone2);
+      }
+      const inDb = await phonesInDb(deps.db, [...new Set(phones)]);
+      const staged = pending.map(({ rowNo, verdict }) => {
+        if (verdict.kind === 'invalid') {
+          counts.invalid++;
+          return { import_id: importId!, row_no: rowNo, outcome: 'invalid' as const, reason: verdict.reason, data: JSON.stringify({ raw: verdict.raw, params: verdict.params }) };
+        }
+        if (verdict.kind !== 'valid') throw new Error('unreachable');
+        const input = verdict.input;
+        const own = input.phone2 ? [input.phone, input.phone2] : [input.phone];
+        const sameAs = own.map((p) => fileFirstRow.get(p)).find((r) => r !== undefined);
+        for (const p of own) if (!fileFirstRow.has(p)) fileFirstRow.set(p, sameAs ?? rowNo);
+        let outcome: 'new' | 'duplicate' = 'new';
+        let reason: string | null = null;
+        let params: Record<string, number> | undefined;
+        if (sameAs !== undefined) {
+          outcome = 'duplicate';
+          reason = 'duplicate_in_file';
+          params = { row: sameAs };
+          counts.duplicateInFile++;
+        } else {
+          const leadId = own.map((p) => inDb.get(p)).find((id) => id !== undefined);
+          if (leadId !== undefined) {
+            outcome = 'duplicate';
+            reason = 'duplicate_in_db';
+            params = { leadId };
+            counts.duplicateInDb++;
+          }
+        }
+        counts[outcome]++;
+        return { import_id: importId!, row_no: rowNo, outcome, reason, data: JSON.stringify({ input, raw: verdict.raw, params }) };
+      });
+      counts.total = counts.new + counts.duplicate + counts.invalid;
+      pending = [];
+      const percent = Math.min(99, Math.floor(meta.bytesPercent?.() ?? 0));
+      await tx(deps, async (t) => {
+        for (let i = 0; i < staged.length; i += STAGE_BATCH) await t.insertInto('import_rows').values(staged.slice(i, i + STAGE_BATCH)).execute();
+        if (percent !== lastPercent) {
+          await t.updateTable('imports').set({ progress: percent, counts: JSON.stringify({ ...counts, columns, headerRow }) }).where('id', '=', importId!).execute();
+        }
+      });
+      lastPercent = percent;
+      o.onProgress?.({ importId, phase: 'reading', rows: counts.total + counts.skipped, percent });
+    };
+
+    try {
+      for await (const row of rows) {
+        if (!columns) {
+          const texts = row.values.map((v) => cellText(v));
+          if (!texts.some(Boolean)) continue;
+          firstHeaders ??= texts.filter(Boolean);
+          const found = detectColumns(row.values, o.mapping);
+          if (found.phone === undefined) {
+            if (++scanned >= HEADER_SCAN_ROWS) break;
+            continue;
+          }
+          if (found.name === undefined) {
+            throw fileError(lang, 'import.error.no_name_column', { headers: texts.filter(Boolean).join(', ').slice(0, 300) });
+          }
+          columns = found;
+          headerRow = row.rowNo;
+          const created = await deps.db
+            .insertInto('imports')
+            .values({
+              kind: meta.kind,
+              file_name: meta.fileName ?? null,
+              status: 'staging',
+              counts: JSON.stringify({ ...counts, columns, headerRow }),
+              progress: 0,
+              distribute_now: 0,
+              created_by: o.actor?.id ?? null,
+              created_at: nowIso(),
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          importId = created.id;
+          continue;
+        }
+        const verdict = judgeRow(row.values, { columns, courses, source: meta.source, parked: meta.parked, lang, date1904: meta.date1904?.() }, findCourse);
+        if (verdict.kind === 'empty') continue;
+        if (verdict.kind === 'skip') {
+          counts.skipped++;
+          continue;
+        }
+        pending.push({ rowNo: row.rowNo, verdict });
+        if (pending.length >= STAGE_BATCH) await flush();
+      }
+      if (!columns) {
+        if (!firstHeaders) throw fileError(lang, 'import.error.empty', {});
+        throw fileError(lang, 'import.error.no_phone_column', { headers: firstHeaders.join(', ').slice(0, 300) });
+      }
+      await flush();
+      await deps.db
+        .updateTable('imports')
+        .set({ status: 'staged', progress: 100, counts: JSON.stringify({ ...counts, columns, headerRow }) })
+        .where('id', '=', importId!)
+        .execute();
+      o.onProgress?.({ importId, phase: 'reading', rows: counts.total + counts.skipped, percent: 100 });
+      return { importId: importId!, status: 'staged', counts, columns };
+    } catch (err) {
+      if (importId != null) await dropImport(importId);
+      throw err;
+    }
+  }
+
+  /** Dry run of an .xlsx file: stages the rows, writes no lead. */
+  async function dryRun(path: string, o: StageOptions = {}): Promise<ImportSummary> {
+    assertMayImport(o.actor);
+    const lang = o.lang ?? 'uz';
+    const { size } = await checkXlsxFile(path, opts.maxBytes, lang);
+    let read = 0;
+    const src = readXlsxRows(path, size, { lang, onBytes: (r) => (read = r) });
+    return stage(
+      src.rows,
+      { kind: 'excel', source: 'excel', parked: true, fileName: o.fileName ?? path.split(/[\\/]/).pop(), date1904: src.date1904, bytesPercent: () => (read / size) * 100 },
+      o,
+    );
+  }
+
+  async function getRow(importId: number) {
+    const row = await deps.db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
+    if (!row) throw notFound('import');
+    return row;
+  }
+
+  const parseCounts = (s: string | null): StoredCounts => ({ ...emptyCounts(), ...(s ? JSON.parse(s) : {}) });
+
+  /**
+   * Applies the staged rows. A commit that failed half way can be run again: it continues after the
+   * last chunk that was written (each chunk commits with its cursor).
+   */
+  async function commit(importId: number, o: CommitOptions = {}): Promise<CommitCounts> {
+    assertMayImport(o.actor);
+    const current = await getRow(importId);
+    const distributeNow = o.distributeNow ?? current.distribute_now === 1;
+    const claimed = await deps.db
+      .updateTable('imports')
+      .set({ status: 'committing', distribute_now: distributeNow ? 1 : 0, error: null })
+      .where('id', '=', importId)
+      .where('status', 'in', ['staged', 'failed'])
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) {
+      const message = t('uz', 'import.error.not_staged', { status: current.status });
+      throw new AppError('CONFLICT', message, { import: message });
+    }
+    const stored = parseCounts(current.counts);
+    const done: CommitCounts = { ...emptyCommit(), ...stored.commit };
+    const total = stored.new + stored.duplicate;
+    let cursor = stored.cursor ?? 0;
+    const source: LeadSource = current.kind === 'google_sheets' ? 'google_sheets' : 'excel';
+    const ctxOf = () => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
+
+    const save = async (t: Tx) => {
+      const percent = total ? Math.min(100, Math.floor((done.processed / total) * 100)) : 100;
+      await t
+        .updateTable('imports')
+        .set({ progress: percent, counts: JSON.stringify({ ...stored, commit: done, cursor }) })
+        .where('id', '=', importId)
+        .execute();
+      return percent;
+    };
+
+    try {
+      for (;;) {
+        const chunk = await deps.db
+          .selectFrom('import_rows')
+          .select(['row_no', 'data'])
+          .where('import_id', '=', importId)
+          .where('outcome', 'in', ['new', 'duplicate'])
+          .where('row_no', '>', cursor)
+          .orderBy('row_no')
+          .limit(COMMIT_CHUNK)
+          .execute();
+        if (!chunk.length) break;
+        const rows = chunk.map((r) => {
+          const input = (JSON.parse(r.data) as StagedData).input!;
+          return { rowNo: r.row_no, input: { ...input, source, parked: !distributeNow } };
+        });
+        let percent: number;
+        if (!distributeNow) {
+          percent = await tx(deps, async (t) => {
+            const r: ParkedChunkResult = await commitParkedChunk(t, ctxOf(), rows, { importId, actorId: o.actor?.id ?? null });
+            done.created += r.created;
+            done.touched += r.touched;
+            done.processed += rows.length;
+            cursor = rows[rows.length - 1].rowNo;
+            return save(t);
+          });
+        } else {
+          for (const row of rows) {
+            const note = await noteUnlessKnown(row.input);
+            try {
+              const r = await opts.intake({ ...row.input, note, parked: false }, o.actor ?? null);
+              if (r.outcome === 'created') done.created++;
+              else if (r.outcome === 'reactivated') done.reactivated++;
+              else if (r.outcome === 'student_touched') done.studentTouched++;
+              else done.touched++;
+            } catch (err) {
+              if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+              done.failed++;
+              await deps.db
+                .updateTable('import_rows')
+                .set({ reason: `commit_failed: ${err.message}`.slice(0, 500) })
+                .where('import_id', '=', importId)
+                .where('row_no', '=', row.rowNo)
+                .execute();
+            }
+            done.processed++;
+            cursor = row.rowNo;
+          }
+          percent = await save(deps.db);
+        }
+        o.onProgress?.({ importId, phase: 'committing', rows: done.processed, percent });
+      }
+      await deps.db
+        .updateTable('imports')
+        .set({ status: 'committed', progress: 100, finished_at: nowIso(), counts: JSON.stringify({ ...stored, commit: done, cursor }) })
+        .where('id', '=', importId)
+        .execute();
+      o.onProgress?.({ importId, phase: 'committing', rows: done.processed, percent: 100 });
+      return done;
+    } catch (err) {
+      await deps.db
+        .updateTable('imports')
+        .set({ status: 'failed', error: String(err instanceof Error ? err.message : err).slice(0, 1000), counts: JSON.stringify({ ...stored, commit: done, cursor }) })
+        .where('id', '=', importId)
+        .execute();
+      throw err;
+    }
+  }
+
+  /**
+   * Importing the same file twice must add no notes: a note the matched lead already holds (from
+   * any earlier import, not only the last one) is not handed to the intake again.
+   */
+  async function noteUnlessKnown(input: NormalizedIntake): Promise<string | null> {
+    if (!input.note) return null;
+    const phones = input.phone2 ? [input.phone, input.phone2] : [input.phone];
+    const hit = await deps.db
+      .selectFrom('lead_phones')
+      .innerJoin('leads', 'leads.id', 'lead_phones.lead_id')
+      .select(['leads.notes'])
+      .where('lead_phones.phone', 'in', phones)
+      .executeTakeFirst();
+    return hit?.notes?.includes(input.note) ? null : input.note;
+  }
+
+  /** Dry run and commit in one go (the command line without --dry-run). */
+  async function importFile(path: string, o: StageOptions & CommitOptions = {}) {
+    const summary = await dryRun(path, o);
+    const committed = await commit(summary.importId, o);
+    return { ...summary, status: 'committed', committed };
+  }
+
+  async function get(importId: number) {
+    const row = await getRow(importId);
+    return { ...row, counts: parseCounts(row.counts) };
+  }
+
+  async function list(limit = 50) {
+    const rows = await deps.db.selectFrom('imports').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ...r, counts: parseCounts(r.counts) }));
+  }
+
+  /** Forgets a dry run that will not be committed. */
+  async function discard(importId: number, actor?: Actor) {
+    assertMayImport(actor ?? undefined);
+    const row = await getRow(importId);
+    if (row.status === 'committing' || row.status === 'committed') {
+      const message = t('uz', 'import.error.not_staged', { status: row.status });
+      throw new AppError('CONFLICT', message, { import: message });
+    }
+    await dropImport(importId);
+  }
+
+  /** The invalid rows with their row numbers and reasons, as an .xlsx (streamed). */
+  async function writeErrorReport(importId: number, out: XlsxOut, lang: Lang = 'uz'): Promise<number> {
+    await getRow(importId);
+    const w = openXlsxWriter(out);
+    const sheet = w.addSheet(t(lang, 'export.sheet.errors'), [
+      { header: t(lang, 'export.col.row'), width: 8 },
+      { header: t(lang, 'export.col.reason'), width: 40 },
+      { header: t(lang, 'export.col.name'), width: 28 },
+      { header: t(lang, 'export.col.phone'), width: 20 },
+      { header: t(lang, 'export.col.phone2'), width: 20 },
+      { header: t(lang, 'export.col.course'), width: 18 },
+      { header: t(lang, 'export.col.comment'), width: 40 },
+      { header: t(lang, 'export.col.source'), width: 14 },
+      { header: t(lang, 'export.col.date'), width: 12 },
+    ]);
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const rows = await deps.db
+        .selectFrom('import_rows')
+        .select(['row_no', 'reason', 'data'])
+        .where('import_id', '=', importId)
+        .where('outcome', '=', 'invalid')
+        .where('row_no', '>', after)
+        .orderBy('row_no')
+        .limit(1000)
+        .execute();
+      if (!rows.length) break;
+      for (const r of rows) {
+        const d = JSON.parse(r.data) as StagedData;
+        const raw = d.raw ?? {};
+        sheet.addRow([r.row_no, reasonText(lang, r.reason, d.params), raw.name ?? '', raw.phone ?? '', raw.phone2 ?? '', raw.course ?? '', raw.comment ?? '', raw.source ?? '', raw.date ?? '']);
+        n++;
+      }
+      after = rows[rows.length - 1].row_no;
+    }
+    await w.commit();
+    return n;
+  }
+
+  /** Staged rows of an import for the back office (one page, by row number). */
+  async function rows(importId: number, o: { outcome?: 'new' | 'duplicate' | 'invalid'; after?: number; limit?: number; lang?: Lang } = {}) {
+    let q = deps.db.selectFrom('import_rows').select(['row_no', 'outcome', 'reason', 'data']).where('import_id', '=', importId);
+    if (o.outcome) q = q.where('outcome', '=', o.outcome);
+    const page = await q
+      .where('row_no', '>', o.after ?? 0)
+      .orderBy('row_no')
+      .limit(Math.min(o.limit ?? 100, 1000))
+      .execute();
+    return page.map((r) => {
+      const d = JSON.parse(r.data) as StagedData;
+      return { rowNo: r.row_no, outcome: r.outcome, reason: r.reason, reasonText: reasonText(o.lang ?? 'uz', r.reason, d.params), input: d.input ?? null, raw: d.raw ?? {} };
+    });
+  }
+
+  return { stage, dryRun, commit, importFile, get, list, discard, writeErrorReport, rows };
+}
+
+export type ImportService = ReturnType<typeof createImportService>;
+
+function fileError(lang: Lang, key: string, params: Record<string, string>) {
+  const message = t(lang, key, params);
+  return new AppError('VALIDATION', message, { file: message }, { reason: key.replace('import.error.', '') });
+}
