@@ -48,8 +48,37 @@ export function openDatabase(opts: DatabaseOptions): Database {
   file.pragma('busy_timeout = 10000');
   // WAL + NORMAL: durable across application crashes, fsync only at checkpoints
   file.pragma('synchronous = NORMAL');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: file }) });
+  // SQLite's built-in lower() folds ASCII only; names here are often Cyrillic, and case-insensitive
+  // search must behave as PostgreSQL's lower() does
+  file.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string | null);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement on every call; preparing costs more than
+ * running most of our queries, so prepared statements are kept (bounded) per SQL text.
+ */
+export function withStatementCache(file: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = file.prepare.bind(file);
+  return new Proxy(file, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return (text: string) => {
+        let stmt = cache.get(text);
+        if (!stmt) {
+          stmt = prepare(text);
+          if (cache.size >= max) cache.delete(cache.keys().next().value!);
+          cache.set(text, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
 }
 
 const immediate = new WeakSet<Kysely<DB>>();

@@ -31,7 +31,13 @@ export type JobBodies = Partial<Record<JobName, JobBody>>;
  *   'mark-overdue': (s, ctx) => s.followups.markOverdue(ctx),
  * A job with no entry here calls the function named in its `core` column if services has it.
  */
-export const coreBodies: JobBodies = {};
+export const coreBodies: JobBodies = {
+  'mark-overdue': (s) => s.followUps.markOverdue(),
+  // reminders for follow-ups falling due before the next 5-minute run
+  'followup-reminders': (s) => s.followUps.queueDueReminders(5 * 60_000),
+  'first-response': (s) => s.followUps.checkFirstResponse(),
+  'assign-queued': (s) => s.leads.assignQueued(),
+};
 
 export class JobNotImplementedError extends Error {
   constructor(job: string, core: string) {

@@ -11,9 +11,10 @@ export interface DistCtx {
 
 export const BLOCK_THRESHOLD = 5;
 
-export type Candidate = User & { overdueCount: number };
+type RosterUser = Pick<User, 'id' | 'full_name' | 'role' | 'telegram_chat_id' | 'work_start' | 'work_end' | 'work_days' | 'course_ids' | 'open_lead_count' | 'last_assigned_at' | 'language'>;
+export type Candidate = RosterUser & { overdueCount: number };
 
-function coversCourse(u: User, courseId: number | null | undefined): boolean {
+function coversCourse(u: RosterUser, courseId: number | null | undefined): boolean {
   if (courseId == null) return true;
   const ids: number[] = JSON.parse(u.course_ids || '[]');
   return ids.length === 0 || ids.includes(courseId);
@@ -36,13 +37,25 @@ export async function availableSalespeople(
   const weekday = local.weekday;
   const nowIso = ctx.now.toISOString();
 
-  let q = tx.selectFrom('users').selectAll().where('role', '=', 'sales').where('is_active', '=', 1).where('is_active_sales', '=', 1);
+  // the shift test is pushed into SQL so only people on shift now (or with overnight shifts) come back
+  let q = tx
+    .selectFrom('users')
+    .select(['id', 'full_name', 'role', 'telegram_chat_id', 'work_start', 'work_end', 'work_days', 'course_ids', 'open_lead_count', 'last_assigned_at', 'language'])
+    .where('role', '=', 'sales')
+    .where('is_active', '=', 1)
+    .where('is_active_sales', '=', 1)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('work_days', 'like', `%${weekday}%`), eb('work_start', '<=', hhmm), eb('work_end', '>', hhmm)]),
+        eb('work_end', '<=', eb.ref('work_start')),
+      ]),
+    );
   if (opts.onlyIds) {
     if (opts.onlyIds.length === 0) return [];
     q = q.where('id', 'in', opts.onlyIds);
   }
   const users = await q.execute();
-  const overnight: User[] = [];
+  const overnight: RosterUser[] = [];
   const dayShift = users.filter((u) => {
     if (!coversCourse(u, opts.courseId)) return false;
     if (u.work_end <= u.work_start) {
@@ -54,7 +67,7 @@ export async function availableSalespeople(
   if (dayShift.length === 0 && overnight.length === 0) return [];
 
   const holiday = await tx.selectFrom('holidays').select('id').where('date', '=', date).executeTakeFirst();
-  let working: User[] = holiday ? [] : dayShift;
+  let working: RosterUser[] = holiday ? [] : dayShift;
   if (working.length) {
     const ids = working.map((u) => u.id);
     const [absent, onLeave] = await Promise.all([

@@ -7,6 +7,8 @@ import { initialSteps, nextStep, type PlanStep, type TrialTimes } from './planne
 export interface OpsCtx {
   tz: string;
   now: Date;
+  /** schedules loaded during this use case (one transaction); leave/absence changes bypass it */
+  schedules?: Map<string, WorkSchedule>;
 }
 
 export type ScheduleUser = Pick<User, 'id' | 'work_start' | 'work_end' | 'work_days'>;
@@ -14,7 +16,7 @@ export type ScheduleUser = Pick<User, 'id' | 'work_start' | 'work_end' | 'work_d
 export async function scheduleOf(tx: Tx, ctx: OpsCtx, userId: number | null): Promise<WorkSchedule | null> {
   if (userId == null) return null;
   const u = await tx.selectFrom('users').select(['id', 'work_start', 'work_end', 'work_days']).where('id', '=', userId).executeTakeFirst();
-  return u ? loadSchedule(tx, ctx.tz, u, ctx.now) : null;
+  return u ? loadSchedule(tx, ctx.tz, u, ctx.now, ctx.schedules) : null;
 }
 
 /**
@@ -149,7 +151,8 @@ export async function moveOpenFollowUps(tx: Tx, ctx: OpsCtx, leadId: number, toU
 
 /** Re-shifts a person's open follow-ups that fall into time they no longer work (approved leave, absence). */
 export async function reshiftUserFollowUps(tx: Tx, ctx: OpsCtx, userId: number, from: Date, to: Date): Promise<number> {
-  const sched = await scheduleOf(tx, ctx, userId);
+  // fresh: this runs right after a leave or absence changed the schedule
+  const sched = await scheduleOf(tx, { tz: ctx.tz, now: ctx.now }, userId);
   if (!sched) return 0;
   const rows = await tx
     .selectFrom('follow_ups')

@@ -16,6 +16,7 @@ import {
   type RawRow,
 } from './columns.js';
 import { commitParkedChunk, type ParkedChunkResult } from './parked-commit.js';
+import { insertMany } from './bulk-insert.js';
 import { checkXlsxFile, readXlsxRows, type SheetRow } from './xlsx-reader.js';
 import { openXlsxWriter, type XlsxOut } from '../export/xlsx-writer.js';
 
@@ -168,10 +169,10 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
         if (p.verdict.input.phone2) phones.push(p.verdict.input.phone2);
       }
       const inDb = await phonesInDb(deps.db, [...new Set(phones)]);
-      const staged = pending.map(({ rowNo, verdict }) => {
+      const staged = pending.map(({ rowNo, verdict }): unknown[] => {
         if (verdict.kind === 'invalid') {
           counts.invalid++;
-          return { import_id: importId!, row_no: rowNo, outcome: 'invalid' as const, reason: verdict.reason, data: JSON.stringify({ raw: verdict.raw, params: verdict.params }) };
+          return [importId!, rowNo, 'invalid', verdict.reason, JSON.stringify({ raw: verdict.raw, params: verdict.params })];
         }
         if (verdict.kind !== 'valid') throw new Error('unreachable');
         const input = verdict.input;
@@ -196,13 +197,16 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           }
         }
         counts[outcome]++;
-        return { import_id: importId!, row_no: rowNo, outcome, reason, data: JSON.stringify({ input, raw: verdict.raw, params }) };
+        // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
+        return [importId!, rowNo, outcome, reason, JSON.stringify(params ? { input, params } : { input })];
       });
       counts.total = counts.new + counts.duplicate + counts.invalid;
       pending = [];
       const percent = Math.min(99, Math.floor(meta.bytesPercent?.() ?? 0));
       await tx(deps, async (t) => {
-        for (let i = 0; i < staged.length; i += STAGE_BATCH) await t.insertInto('import_rows').values(staged.slice(i, i + STAGE_BATCH)).execute();
+        for (let i = 0; i < staged.length; i += STAGE_BATCH) {
+          await insertMany(t, deps.dialect, 'import_rows', ['import_id', 'row_no', 'outcome', 'reason', 'data'], staged.slice(i, i + STAGE_BATCH));
+        }
         if (percent !== lastPercent) {
           await t.updateTable('imports').set({ progress: percent, counts: JSON.stringify({ ...counts, columns, headerRow }) }).where('id', '=', importId!).execute();
         }

@@ -1,8 +1,13 @@
 import { sql } from 'kysely';
 import type { Dialect, Tx } from '../../db/connection.js';
-import type { Insertable } from 'kysely';
-import type { LeadEventsTable, LeadsTable } from '../../db/types.js';
 import type { NormalizedIntake } from '../leads/intake.js';
+import { insertMany } from './bulk-insert.js';
+
+const LEAD_COLUMNS = [
+  'name', 'phone', 'phone2', 'student_name', 'student_age', 'student_level', 'course_id', 'source',
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
+  'status', 'parked', 'notes', 'last_note', 'created_by', 'created_at', 'updated_at', 'status_at',
+];
 
 /**
  * The parked intake of core/leads/intake.ts (`intakeTx` with `parked: true`), applied to a chunk
@@ -155,43 +160,25 @@ export async function commitParkedChunk(
 
   // new leads, in row order; ids matched back by their (unique) primary phone
   await inChunks(created, 400, async (part) => {
-    const values: Insertable<LeadsTable>[] = part.map((s) => {
+    const values = part.map((s) => {
       const i = s.row!.input;
-      return {
-        name: i.name,
-        phone: s.phone,
-        phone2: s.phone2,
-        student_name: i.studentName ?? null,
-        student_age: i.studentAge ?? null,
-        student_level: i.studentLevel ?? null,
-        course_id: i.courseId ?? null,
-        source: i.source,
-        utm_source: i.utm?.source ?? null,
-        utm_medium: i.utm?.medium ?? null,
-        utm_campaign: i.utm?.campaign ?? null,
-        utm_content: i.utm?.content ?? null,
-        utm_term: i.utm?.term ?? null,
-        status: 'new',
-        parked: 1,
-        notes: s.notes,
-        last_note: s.lastNote,
-        created_by: meta.actorId,
-        created_at: nowIso,
-        updated_at: nowIso,
-        status_at: nowIso,
-      };
+      return [
+        i.name, s.phone, s.phone2, i.studentName ?? null, i.studentAge ?? null, i.studentLevel ?? null, i.courseId ?? null, i.source,
+        i.utm?.source ?? null, i.utm?.medium ?? null, i.utm?.campaign ?? null, i.utm?.content ?? null, i.utm?.term ?? null,
+        'new', 1, s.notes, s.lastNote, meta.actorId, nowIso, nowIso, nowIso,
+      ];
     });
-    const ids = await t.insertInto('leads').values(values).returning(['id', 'phone']).execute();
-    const byPhone = new Map(ids.map((r) => [r.phone, r.id]));
+    const ids = await insertMany<{ id: number; phone: string }>(t, ctx.dialect, 'leads', LEAD_COLUMNS, values, ['id', 'phone']);
+    const byPhone = new Map(ids.map((r) => [r.phone, Number(r.id)]));
     for (const s of part) s.id = byPhone.get(s.phone)!;
   });
 
   const phoneRows = [
-    ...created.flatMap((s) => (s.phone2 ? [{ phone: s.phone, lead_id: s.id }, { phone: s.phone2, lead_id: s.id }] : [{ phone: s.phone, lead_id: s.id }])),
-    ...addedPhones.filter((a) => !a.lead.isNew).map((a) => ({ phone: a.phone, lead_id: a.lead.id })),
+    ...created.flatMap((s) => (s.phone2 ? [[s.phone, s.id], [s.phone2, s.id]] : [[s.phone, s.id]])),
+    ...addedPhones.filter((a) => !a.lead.isNew).map((a) => [a.phone, a.lead.id]),
   ];
   await inChunks(phoneRows, 1000, async (part) => {
-    await t.insertInto('lead_phones').values(part).execute();
+    await insertMany(t, ctx.dialect, 'lead_phones', ['phone', 'lead_id'], part);
   });
 
   // phone2 found for a lead created earlier in this chunk: it was set before its insert
@@ -204,17 +191,11 @@ export async function commitParkedChunk(
     await t.updateTable('leads').set({ updated_at: nowIso }).where('id', 'in', part).execute();
   });
 
-  const eventRows: Insertable<LeadEventsTable>[] = events.map((e) => ({
-    lead_id: e.lead.id,
-    actor_id: meta.actorId,
-    type: e.type,
-    from_status: null,
-    to_status: e.type === 'imported' ? 'new' : null,
-    data: JSON.stringify(e.data),
-    created_at: nowIso,
-  }));
+  const eventRows = events.map((e) => [
+    e.lead.id, meta.actorId, e.type, null, e.type === 'imported' ? 'new' : null, JSON.stringify(e.data), nowIso,
+  ]);
   await inChunks(eventRows, 1000, async (part) => {
-    await t.insertInto('lead_events').values(part).execute();
+    await insertMany(t, ctx.dialect, 'lead_events', ['lead_id', 'actor_id', 'type', 'from_status', 'to_status', 'data', 'created_at'], part);
   });
   return { created: created.length, touched };
 }

@@ -28,7 +28,7 @@ export interface LeadListFilter {
 }
 
 export function createLeadService(deps: CoreDeps) {
-  const ctx = (): OpsCtx & { dialect: typeof deps.dialect } => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
+  const ctx = (): OpsCtx & { dialect: typeof deps.dialect } => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect, schedules: new Map() });
 
   async function leadFor(t: Tx, id: number, actor: Actor): Promise<Lead> {
     const lead = await getLead(t, id);

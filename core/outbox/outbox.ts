@@ -50,6 +50,7 @@ export interface EnqueueInput {
 export interface OutboxContext {
   tz: string;
   now: Date;
+  schedules?: Map<string, import('../worktime/worktime.js').WorkSchedule>;
 }
 
 /**
@@ -59,7 +60,7 @@ export interface OutboxContext {
 export async function enqueue(tx: Tx, ctx: OutboxContext, input: EnqueueInput): Promise<void> {
   let notBefore = input.notBefore ?? ctx.now;
   if (input.user && input.user.role === 'sales' && !input.ignoreQuietHours) {
-    const schedule = await loadSchedule(tx, ctx.tz, input.user, notBefore);
+    const schedule = await loadSchedule(tx, ctx.tz, input.user, notBefore, ctx.schedules);
     notBefore = new Date(shiftIntoWorkingTime(schedule, notBefore));
   }
   const row = {

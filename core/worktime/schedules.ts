@@ -49,6 +49,12 @@ export async function loadSchedules(tx: Tx, tz: string, users: ScheduleUser[], f
   return out;
 }
 
-export async function loadSchedule(tx: Tx, tz: string, user: ScheduleUser, from: Date): Promise<WorkSchedule> {
-  return (await loadSchedules(tx, tz, [user], from)).get(user.id)!;
+export async function loadSchedule(tx: Tx, tz: string, user: ScheduleUser, from: Date, memo?: Map<string, WorkSchedule>): Promise<WorkSchedule> {
+  // one use case often needs the same person's schedule several times (plan, move, notify)
+  const key = `${user.id}:${from.toISOString().slice(0, 10)}`;
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  const s = (await loadSchedules(tx, tz, [user], from)).get(user.id)!;
+  memo?.set(key, s);
+  return s;
 }
