@@ -29,6 +29,8 @@ const schema = z.object({
   LANDING_RATE_LIMIT: z.coerce.number().int().positive().default(5),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   CORS_ORIGINS: optionalText,
+  /** signs back-office session cookies; generated once and kept in the database when unset */
+  ADMIN_SESSION_SECRET: optionalText,
   DEMO_MODE: z.enum(['true', 'false', '1', '0', 'auto']).default('auto'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),

@@ -7,6 +7,9 @@ import { migrate } from './db/migrate.js';
 import { systemClock } from './core/clock.js';
 import { createServices } from './core/services.js';
 import { createApi } from './api/app.js';
+import { createAdmin } from './admin/admin.js';
+import { createScheduler } from './scheduler/runner.js';
+import { buildJobs } from './scheduler/jobs.js';
 
 export async function start(config: Config) {
   const log = createLogger(config.LOG_LEVEL);
@@ -25,7 +28,10 @@ export async function start(config: Config) {
 
   const api = createApi({ services, config, log });
   const honoListener = getRequestListener(api.fetch);
+  // the back office is AdminJS on Express (no Hono plugin exists): /admin* goes there, the rest to Hono
+  const backOffice = await createAdmin({ services, config, log });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (/^\/admin(?:[/?#]|$)/.test(req.url ?? '')) return void backOffice.app(req, res);
     void honoListener(req, res);
   });
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
@@ -34,10 +40,18 @@ export async function start(config: Config) {
   log.info({ port, db: database.dialect, tz: config.CRM_TIMEZONE }, `CRM listening on http://localhost:${port}`);
   if (!config.TELEGRAM_BOT_TOKEN) log.info('Telegram bot is off: TELEGRAM_BOT_TOKEN is not set');
 
+  // every process runs the scheduler; job_runs claims make each (job, slot) run once across them
+  const scheduler =
+    config.SCHEDULER === 'on'
+      ? createScheduler({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE, jobs: buildJobs({ services, config }) })
+      : null;
+  await scheduler?.start();
+
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
+      await scheduler?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // idle keep-alive sockets would hold close() open; in-flight requests still finish
