@@ -23,7 +23,66 @@ type Command = { usage: string; run: (args: string[], ctx: CliContext) => Promis
 /** `npm run crm -- <command> …`; add a command with one entry here. */
 const commands: Record<string, Command> = {
   job: { usage: 'job <name>   run one scheduled job now and print what it did', run: jobCommand },
+  migrate: { usage: 'migrate      apply pending database migrations', run: async (_a, ctx) => (ctx.out('database is up to date'), 0) },
+  user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] | user list', run: userCommand },
+  demo: { usage: 'demo         fill an empty database with a believable center (courses, groups, staff, a month of leads)', run: demoCommand },
 };
+
+function flags(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--')) {
+      const [k, inline] = a.slice(2).split('=', 2);
+      out[k] = inline ?? (args[i + 1] && !args[i + 1].startsWith('--') ? args[++i] : 'true');
+    }
+  }
+  return out;
+}
+
+const numbers = (v: string | undefined) => (v ? v.split(',').map((x) => Number(x.trim())) : undefined);
+
+async function userCommand(args: string[], ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'list') {
+    for (const u of await ctx.services.users.list()) {
+      ctx.out(
+        [u.id, u.username, u.role, u.full_name, `${u.work_start}-${u.work_end}`, `days ${JSON.parse(u.work_days).join(',')}`, u.telegram_user_id ? `tg ${u.telegram_user_id}` : 'tg -', u.is_active ? 'active' : 'inactive'].join('\t'),
+      );
+    }
+    return 0;
+  }
+  if (sub === 'add') {
+    const f = flags(rest);
+    const { user, password } = await ctx.services.users.create({
+      username: f.username,
+      fullName: f.name ?? f.username,
+      role: (f.role ?? 'sales') as 'sales',
+      workDays: numbers(f.days),
+      workStart: f.start,
+      workEnd: f.end,
+      courseIds: numbers(f.courses),
+      telegramUserId: f.telegram,
+      language: f.language as 'uz' | undefined,
+      password: f.password,
+      phone: f.phone,
+    });
+    ctx.out(`user ${user.id} ${user.username} (${user.role}) created`);
+    if (password) ctx.out(`password: ${password}`);
+    return 0;
+  }
+  ctx.err('usage: user add … | user list');
+  return 1;
+}
+
+async function demoCommand(_args: string[], ctx: CliContext): Promise<number> {
+  const { seedDemo } = await import('./core/demo/demo.js');
+  const started = Date.now();
+  const r = await seedDemo(ctx.services.deps);
+  ctx.out(`demo center created in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.leads} leads`);
+  for (const u of r.users) ctx.out(`  ${u.role.padEnd(13)} ${u.username.padEnd(10)} ${u.password ? `password ${u.password}` : '(Telegram only: link with "user link <id>")'}`);
+  return 0;
+}
 
 async function jobCommand(args: string[], ctx: CliContext): Promise<number> {
   const { config, log, database, services } = ctx;
