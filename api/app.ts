@@ -10,6 +10,11 @@ import { docsRoutes } from './docs.js';
 import { demoRoutes } from './demo.js';
 import { landingRoutes } from './landing/routes.js';
 import { meRoutes } from './routes/me.js';
+import { leadRoutes } from './routes/leads.js';
+import { trialRoutes } from './routes/trials.js';
+import { followUpRoutes } from './routes/followups.js';
+import { groupRoutes } from './routes/groups.js';
+import { staffRoutes } from './routes/staff.js';
 
 export interface ApiDeps {
   services: Services;
@@ -73,7 +78,12 @@ export function createApi(deps: ApiDeps) {
   const routes = app
     .route('/', landingRoutes(routeDeps))
     .route('/', demoRoutes(routeDeps))
-    .route('/', meRoutes(routeDeps));
+    .route('/', meRoutes(routeDeps))
+    .route('/', leadRoutes(routeDeps))
+    .route('/', trialRoutes(routeDeps))
+    .route('/', followUpRoutes(routeDeps))
+    .route('/', groupRoutes(routeDeps))
+    .route('/', staffRoutes(routeDeps));
 
   app.doc('/api/openapi.json', {
     openapi: '3.0.3',
