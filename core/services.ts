@@ -3,6 +3,14 @@ import { createUserService } from './users/users.js';
 import { createLeadService } from './leads/leads-service.js';
 import { createFollowUpService } from './followups/followups.js';
 import { createTelegramLinkService } from './users/telegram-links.js';
+import { createGroupService } from './groups/group-service.js';
+import { createLeaveService } from './leave/leave.js';
+import { createKpiService } from './kpi/kpi.js';
+import { createAnalyticsService } from './kpi/analytics.js';
+import { createReactivationService } from './reactivation/reactivation.js';
+import { createOfferService } from './offers/offers.js';
+import { createMessageService } from './messages/messages.js';
+import { createTrialJobService } from './trials/trial-jobs.js';
 
 /** Every core use case, built once from explicit dependencies (wired in main.ts and in tests). */
 export function createServices(deps: CoreDeps) {
@@ -12,6 +20,14 @@ export function createServices(deps: CoreDeps) {
     leads: createLeadService(deps),
     followUps: createFollowUpService(deps),
     telegramLinks: createTelegramLinkService(deps),
+    groups: createGroupService(deps),
+    leave: createLeaveService(deps),
+    kpi: createKpiService(deps),
+    analytics: createAnalyticsService(deps),
+    reactivation: createReactivationService(deps),
+    offers: createOfferService(deps),
+    messages: createMessageService(deps),
+    trials: createTrialJobService(deps),
   };
 }
 
