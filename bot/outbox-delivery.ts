@@ -39,10 +39,7 @@ export interface DeliveryLimits {
   globalPerSecond: number;
   /** messages per second to one chat (Telegram: 1) */
   perChatPerSecond: number;
-  /**
-   * added to each window, so request jitter on the way to Telegram cannot squeeze one window's
-   * messages into less than a second as Telegram sees them
-   */
+  /** added to every window (global and per chat) as a safety allowance */
   marginMs: number;
   /** rows claimed and not yet settled by this worker */
   maxInFlight: number;
@@ -63,7 +60,7 @@ export interface DeliveryLimits {
 export const defaultLimits: DeliveryLimits = {
   globalPerSecond: 30,
   perChatPerSecond: 1,
-  marginMs: 50,
+  marginMs: 20,
   maxInFlight: 30,
   maxAttempts: 10,
   backoffBaseMs: 2_000,
@@ -127,13 +124,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * At most `max` sends in any window of `windowMs`, in call order. A sliding window, not a token
- * bucket: a bucket of 30 refilled at 30/s lets 60 through in one second after an idle spell.
+ * At most `max` sends in any window of `windowMs`, in call order.
+ *
+ * A send occupies its slot from the moment it starts until `windowMs` after its answer came back,
+ * so however late a request reaches Telegram (event-loop stalls, slow network), it reached it before
+ * its answer: no later request can land within the same second as Telegram counts it. A sliding
+ * window, not a token bucket: a bucket of 30 refilled at 30/s lets 60 through in one second.
  */
 class SendWindow {
-  private stamps: number[] = [];
+  /** answer times of finished sends still inside the window, ascending */
+  private finished: number[] = [];
+  private onWire = 0;
   private pausedUntil = 0;
-  private turn: Promise<void> = Promise.resolve();
+  private turn: Promise<unknown> = Promise.resolve();
+  private nudge: (() => void) | null = null;
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
@@ -143,24 +147,50 @@ class SendWindow {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
-  acquire(signal: AbortSignal): Promise<void> {
+  /** Resolves when a send may start; call the returned function when its answer (or error) is in. */
+  acquire(signal: AbortSignal): Promise<() => void> {
     const mine = this.turn.then(() => this.take(signal));
     this.turn = mine.catch(() => undefined);
     return mine;
   }
 
-  private async take(signal: AbortSignal): Promise<void> {
+  private async take(signal: AbortSignal): Promise<() => void> {
     for (;;) {
       const now = mono();
-      while (this.stamps.length && this.stamps[0] <= now - this.windowMs) this.stamps.shift();
+      while (this.finished.length && this.finished[0] <= now - this.windowMs) this.finished.shift();
+      const full = this.onWire + this.finished.length >= this.max;
       let wait = this.pausedUntil - now;
-      if (this.stamps.length >= this.max) wait = Math.max(wait, this.stamps[0] + this.windowMs - now);
+      if (full) wait = Math.max(wait, this.finished.length ? this.finished[0] + this.windowMs - now : Infinity);
       if (wait <= 0) {
-        this.stamps.push(now);
-        return;
+        this.onWire++;
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          this.onWire--;
+          this.finished.push(mono());
+          this.nudge?.();
+        };
       }
-      await sleep(wait, signal);
+      await this.waitFor(wait, signal);
     }
+  }
+
+  /** sleeps `ms` (Infinity: until a send finishes); a finishing send ends the sleep early */
+  private waitFor(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(new Stopped());
+    return new Promise((resolve, reject) => {
+      const end = (fn: () => void) => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.nudge = null;
+        fn();
+      };
+      const onAbort = () => end(() => reject(new Stopped()));
+      const timer = Number.isFinite(ms) ? setTimeout(() => end(resolve), ms) : null;
+      this.nudge = () => end(resolve);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }
 
@@ -214,6 +244,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
   const wake = () => wakeIdle?.();
 
   function idle(ms: number): Promise<void> {
+    // a stop() that came while the loop was busy must not wait out a whole poll
+    if (!running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -314,17 +346,22 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
       log.error({ outboxId: row.id, reason }, 'outbox delivery: failed');
       return settle(claim, 'fail', () => markFailed(db, claim, reason));
     }
+    let finished: () => void;
     try {
       const readyAt = chatReadyAt.get(chatId) ?? 0;
       if (readyAt > mono()) await sleep(readyAt - mono(), stopper.signal);
-      await window.acquire(stopper.signal);
+      finished = await window.acquire(stopper.signal);
     } catch (err) {
       if (!(err instanceof Stopped)) throw err;
       return settle(claim, 'release', () => release(db, claim));
     }
-    const startedAt = mono();
-    chatReadyAt.set(chatId, startedAt + chatIntervalMs + limits.marginMs);
-    pruneChats(startedAt);
+    // like the global window, the chat's second counts from the answer, which came after Telegram got it
+    const answered = () => {
+      finished();
+      const now = mono();
+      chatReadyAt.set(chatId, Math.max(chatReadyAt.get(chatId) ?? 0, now + chatIntervalMs + limits.marginMs));
+      pruneChats(now);
+    };
     let sent: { message_id: number };
     try {
       sent = await api.sendMessage(chatId, message.text, {
@@ -333,8 +370,10 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
         ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
       });
     } catch (err) {
+      answered();
       return onSendError(row, claim, err);
     }
+    answered();
     stats.sent++;
     await settle(claim, 'sent', () => markSent(db, claim, { now: clock.now(), messageId: sent.message_id }));
   }
