@@ -224,19 +224,19 @@ describe.each(dialects())('scheduler on %s', (dialect) => {
     expect(done).toEqual([z(local('2026-11-25T10:00')), z(local('2026-11-25T10:05'))]);
   });
 
-  it('a job with no core function yet fails as "not implemented" (recorded), and runs once it exists', async () => {
-    const missing = buildJobs({ services: { followups: {} } as unknown as Services });
+  it('a job whose core function is missing fails (recorded), and runs once it exists', async () => {
+    const missing = buildJobs({ services: { followUps: {} } as unknown as Services });
     const out = await scheduler(missing).runNow('mark-overdue');
-    expect(out).toMatchObject({ status: 'failed', error: expect.stringContaining('not implemented: services.followups.markOverdue') });
+    expect(out).toMatchObject({ status: 'failed', error: expect.stringContaining('markOverdue') });
     expect((await rows('mark-overdue'))[0]).toMatchObject({ status: 'failed' });
     expect(missing.some((j) => j.name === 'sheets-sync')).toBe(false); // not configured → not scheduled
 
     const present = buildJobs({
-      services: { followups: { markOverdue: async (ctx: JobContext) => ({ marked: 2, at: z(ctx.slot) }) } } as unknown as Services,
+      services: { followUps: { markOverdue: async () => ({ marked: 2 }) } } as unknown as Services,
     });
     clock.set(local('2026-11-25T10:15'));
     const [first] = await scheduler(present).tick(clock.now()).then((o) => o.filter((x) => x.job === 'mark-overdue'));
-    expect(first).toMatchObject({ status: 'ok', result: { marked: 2, at: '2026-11-25T05:15:00.000Z' } });
+    expect(first).toMatchObject({ status: 'ok', slot: '2026-11-25T05:15:00.000Z', result: { marked: 2 } });
   });
 
   it('a job still running when its next slot comes is not started twice (this process or another)', async () => {
