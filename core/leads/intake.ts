@@ -106,6 +106,8 @@ async function touch(tx: Tx, ctx: OpsCtx, lead: Lead, input: NormalizedIntake, a
   return updated;
 }
 
+const LANDING_DIGEST_LIST = 20;
+
 /** The managers' landing digest: at most one message a minute, listing the leads that came in. */
 export async function addToLandingDigest(tx: Tx, ctx: OpsCtx, lead: Pick<Lead, 'id' | 'name' | 'phone' | 'course_id'>, duplicate: boolean) {
   const minute = new Date(Math.floor(+ctx.now / 60_000) * 60_000 + 60_000);
@@ -115,10 +117,13 @@ export async function addToLandingDigest(tx: Tx, ctx: OpsCtx, lead: Pick<Lead, '
     const entry = { id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.course_id, duplicate };
     if (row && row.status === 'pending') {
       const payload = JSON.parse(row.payload);
-      payload.leads.push(entry);
+      payload.total = (payload.total ?? payload.leads.length) + 1;
+      // the message lists the first few and counts the rest: a burst of thousands of landing leads
+      // must not re-parse and rewrite an ever-growing row on every intake
+      if (payload.leads.length < LANDING_DIGEST_LIST) payload.leads.push(entry);
       await tx.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', row.id).execute();
     } else if (!row) {
-      await enqueue(tx, ctx, { kind: 'landing_digest', user: m, payload: { leads: [entry] }, notBefore: minute, dedupeKey: key });
+      await enqueue(tx, ctx, { kind: 'landing_digest', user: m, payload: { leads: [entry], total: 1 }, notBefore: minute, dedupeKey: key });
     }
   }
 }

@@ -159,6 +159,22 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       }
     });
 
+    it('a burst of landing leads in one minute stays one digest message: the first 20 listed, all counted', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T07:40:05.000Z');
+      try {
+        for (let i = 0; i < 30; i++) expect((await post(json({ name: `Burst ${i}`, phone: nextPhone() }), fromIp(`10.30.0.${i}`))).status).toBe(201);
+        const rows = await ctx.db.selectFrom('outbox').selectAll().where('kind', '=', 'landing_digest').where('user_id', '=', manager.id).where('not_before', '=', '2026-11-24T07:41:00.000Z').execute();
+        expect(rows).toHaveLength(1);
+        const payload = JSON.parse(rows[0].payload);
+        expect(payload.total).toBe(30);
+        expect(payload.leads).toHaveLength(20);
+        expect(payload.leads[0].name).toBe('Burst 0');
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
     it('without JavaScript: a browser form post gets a thank-you page with the name as text', async () => {
       const phone = nextPhone();
       const res = await post(browserForm({ name: '<img src=x onerror=alert(1)>', phone, lang: 'en' }));
