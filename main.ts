@@ -10,6 +10,7 @@ import { createApi } from './api/app.js';
 import { createAdmin } from './admin/admin.js';
 import { createScheduler } from './scheduler/runner.js';
 import { buildJobs } from './scheduler/jobs.js';
+import { createBot, mountTelegramWebhook, startBot, webhookSecret, type RunningBot } from './bot/bot.js';
 
 export async function start(config: Config) {
   const log = createLogger(config.LOG_LEVEL);
@@ -27,6 +28,9 @@ export async function start(config: Config) {
   }
 
   const api = createApi({ services, config, log });
+  // the staff bot (SPEC §7): long polling, or a webhook on this app when TELEGRAM_WEBHOOK_URL is set
+  const bot = config.TELEGRAM_BOT_TOKEN ? createBot({ services, config, log }) : null;
+  if (bot && config.TELEGRAM_WEBHOOK_URL) mountTelegramWebhook(api, bot, webhookSecret(config));
   const honoListener = getRequestListener(api.fetch);
   // the back office is AdminJS on Express (no Hono plugin exists): /admin* goes there, the rest to Hono
   const backOffice = await createAdmin({ services, config, log });
@@ -39,6 +43,8 @@ export async function start(config: Config) {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   log.info({ port, db: database.dialect, tz: config.CRM_TIMEZONE }, `CRM listening on http://localhost:${port}`);
   if (!config.TELEGRAM_BOT_TOKEN) log.info('Telegram bot is off: TELEGRAM_BOT_TOKEN is not set');
+  // Bot API failures at start-up are logged inside startBot, never fatal
+  const runningBot: RunningBot | null = bot ? await startBot(bot, { services, config, log }) : null;
 
   // every process runs the scheduler; job_runs claims make each (job, slot) run once across them
   const scheduler =
@@ -52,6 +58,7 @@ export async function start(config: Config) {
     (stopping ??= (async () => {
       log.info('shutting down');
       await scheduler?.stop();
+      await runningBot?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // idle keep-alive sockets would hold close() open; in-flight requests still finish

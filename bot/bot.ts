@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Bot, webhookCallback, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { Hono } from 'hono';
 import { t, LANGS, type Lang } from '../core/i18n/i18n.js';
 import type { CoreLogger } from '../core/deps.js';
 import type { Services } from '../core/services.js';
@@ -121,22 +120,25 @@ export function webhookSecret(config: Pick<BotConfig, 'TELEGRAM_WEBHOOK_SECRET' 
 }
 
 /** POST /telegram/webhook on a Hono app; an update without the right secret header gets 401 and is not handled. */
-export function mountTelegramWebhook(app: Hono, bot: CrmBot, secretToken: string, path = WEBHOOK_PATH): void {
+// structural, so any Hono app (plain or OpenAPIHono with its own generics) fits
+export function mountTelegramWebhook(app: { post(path: string, handler: (c: any) => Promise<Response>): unknown }, bot: CrmBot, secretToken: string, path = WEBHOOK_PATH): void {
   app.post(path, webhookCallback(bot, 'hono', { secretToken }));
 }
 
 export interface RunningBot {
   mode: 'polling' | 'webhook';
+  /** settles when the start-up Bot API calls (menus, webhook) are done; never rejects */
+  ready: Promise<{ failed: string[] }>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the bot: sets the menus, then long polling, or (TELEGRAM_WEBHOOK_URL) registers the
- * webhook, whose route the caller mounted with mountTelegramWebhook. Bot API failures here are
- * logged; polling is retried until stop().
+ * Starts the bot: long polling, or (TELEGRAM_WEBHOOK_URL) registers the webhook whose route the
+ * caller mounted with mountTelegramWebhook. The menus and the webhook are set in the background:
+ * a Bot API that is down or refuses is logged and does not hold up or stop the process; polling
+ * is retried until stop().
  */
 export async function startBot(bot: CrmBot, deps: Pick<BotDeps, 'config' | 'log' | 'services'>, opts: { retryMs?: number } = {}): Promise<RunningBot> {
-  await configureBotUi(bot, deps);
   try {
     // conversations nobody came back to for a week (the inactivity timeout closes them on the next update)
     const purged = await kvPurge(deps.services.deps.db, CONVERSATION_KEY_PREFIX, new Date(+deps.services.deps.clock.now() - 7 * 86_400_000));
@@ -147,13 +149,19 @@ export async function startBot(bot: CrmBot, deps: Pick<BotDeps, 'config' | 'log'
 
   const url = deps.config.TELEGRAM_WEBHOOK_URL;
   if (url) {
-    try {
-      await bot.api.setWebhook(url, { secret_token: webhookSecret(deps.config), allowed_updates: [...ALLOWED_UPDATES] });
-      deps.log.info({ url }, 'bot: webhook registered');
-    } catch (err) {
-      deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'bot: setWebhook failed (continuing; updates arrive once it is set)');
-    }
-    return { mode: 'webhook', stop: async () => undefined };
+    const ready = (async () => {
+      const ui = await configureBotUi(bot, deps);
+      try {
+        await bot.api.setWebhook(url, { secret_token: webhookSecret(deps.config), allowed_updates: [...ALLOWED_UPDATES] });
+        deps.log.info({ url }, 'bot: webhook registered');
+      } catch (err) {
+        ui.failed.push('setWebhook');
+        deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'bot: setWebhook failed (continuing; updates arrive once it is set)');
+      }
+      return ui;
+    })();
+    // nothing runs in webhook mode: the HTTP server stops taking updates when it closes
+    return { mode: 'webhook', ready, stop: async () => undefined };
   }
 
   let stopped = false;
@@ -168,9 +176,11 @@ export async function startBot(bot: CrmBot, deps: Pick<BotDeps, 'config' | 'log'
         if (!stopped) timer = setTimeout(launch, opts.retryMs ?? 30_000);
       });
   };
+  const ready = configureBotUi(bot, deps);
   launch();
   return {
     mode: 'polling',
+    ready,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
