@@ -15,6 +15,12 @@ import { trialRoutes } from './routes/trials.js';
 import { followUpRoutes } from './routes/followups.js';
 import { groupRoutes } from './routes/groups.js';
 import { staffRoutes } from './routes/staff.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { offerRoutes } from './routes/offers.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { leaveRoutes } from './routes/leave.js';
+import { kpiRoutes } from './routes/kpi.js';
+import { miniAppStatic } from './miniapp.js';
 
 export interface ApiDeps {
   services: Services;
@@ -83,7 +89,16 @@ export function createApi(deps: ApiDeps) {
     .route('/', trialRoutes(routeDeps))
     .route('/', followUpRoutes(routeDeps))
     .route('/', groupRoutes(routeDeps))
-    .route('/', staffRoutes(routeDeps));
+    .route('/', staffRoutes(routeDeps))
+    .route('/', catalogRoutes(routeDeps))
+    .route('/', offerRoutes(routeDeps))
+    .route('/', inboxRoutes(routeDeps))
+    .route('/', leaveRoutes(routeDeps))
+    .route('/', kpiRoutes(routeDeps));
+  // the Mini App's static build (a middleware like serveStatic: not an API operation)
+  const miniApp = miniAppStatic({ auth });
+  app.use('/app', miniApp);
+  app.use('/app/*', miniApp);
 
   app.doc('/api/openapi.json', {
     openapi: '3.0.3',
