@@ -219,7 +219,7 @@ export async function intakeTx(
     await addEvent(tx, ctx, lead.id, actor!.id, 'assigned', { data: { to: actor!.id, reason: 'entered by the salesperson: stays theirs' } });
     lead = { ...lead, assigned_to: actor!.id, assigned_at: nowIso2 };
   } else {
-    lead = (await distribute(tx, ctx, lead, actor?.id ?? null)) ?? lead;
+    lead = (await distribute(tx, ctx, lead, actor?.id ?? null, { fresh: true })) ?? lead;
     if (lead.assigned_to == null) await addEvent(tx, ctx, lead.id, null, 'queued', { data: { reason: 'nobody available' } });
   }
   await planForStatus(tx, ctx, lead);

@@ -62,7 +62,14 @@ export async function assignTo(
   userId: number,
   reason: string,
   actorId: number | null,
-  opts: { notify?: boolean; kind?: 'assigned' | 'reassigned' } = {},
+  opts: {
+    notify?: boolean;
+    kind?: 'assigned' | 'reassigned';
+    /** a lead created in this transaction has no follow-ups to move yet */
+    fresh?: boolean;
+    /** the assignee was just found available (working now): no quiet-hours lookup needed */
+    workingNow?: boolean;
+  } = {},
 ): Promise<Lead> {
   const from = lead.assigned_to;
   if (from === userId) return lead;
@@ -73,20 +80,22 @@ export async function assignTo(
     .set({ assigned_to: userId, previous_assignee: from, assigned_at: nowIso, updated_at: nowIso })
     .where('id', '=', lead.id)
     .execute();
-  if (open) {
-    await adjustOpenCount(tx, from, -1);
-    await adjustOpenCount(tx, userId, +1);
-  }
-  await tx.updateTable('users').set({ last_assigned_at: nowIso }).where('id', '=', userId).execute();
+  if (open) await adjustOpenCount(tx, from, -1);
+  await tx
+    .updateTable('users')
+    .set((eb) => ({ last_assigned_at: nowIso, open_lead_count: eb('open_lead_count', '+', open ? 1 : 0) }))
+    .where('id', '=', userId)
+    .execute();
   const kind = opts.kind ?? (from == null ? 'assigned' : 'reassigned');
   await addEvent(tx, ctx, lead.id, actorId, kind, { data: { from, to: userId, reason } });
-  await moveOpenFollowUps(tx, ctx, lead.id, userId);
+  if (!opts.fresh) await moveOpenFollowUps(tx, ctx, lead.id, userId);
   const updated = { ...lead, assigned_to: userId, previous_assignee: from, assigned_at: nowIso };
   if (opts.notify !== false) {
     const user = await userById(tx, userId);
     await enqueue(tx, ctx, {
       kind: 'lead_assigned',
       user,
+      ignoreQuietHours: opts.workingNow,
       payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, courseId: lead.course_id, source: lead.source, reason: kind },
     });
   }
@@ -97,11 +106,11 @@ export async function assignTo(
  * Automatic distribution (SPEC §4): the available salesperson covering the course with the fewest
  * open leads. Returns null (the lead stays in the unassigned queue) when nobody is available.
  */
-export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null): Promise<Lead | null> {
+export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null, opts: { fresh?: boolean } = {}): Promise<Lead | null> {
   const cands = await availableSalespeople(tx, ctx, { courseId: lead.course_id });
   const chosen = pickAssignee(cands);
   if (!chosen) return null;
-  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId);
+  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId, { fresh: opts.fresh, workingNow: true });
 }
 
 export interface StatusMoveOptions {
