@@ -24,7 +24,7 @@ type Command = { usage: string; run: (args: string[], ctx: CliContext) => Promis
 const commands: Record<string, Command> = {
   job: { usage: 'job <name>   run one scheduled job now and print what it did', run: jobCommand },
   migrate: { usage: 'migrate      apply pending database migrations', run: async (_a, ctx) => (ctx.out('database is up to date'), 0) },
-  user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] | user list', run: userCommand },
+  user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] | user list | user link <id>   (prints a one-time Telegram link, 24 h)', run: userCommand },
   demo: { usage: 'demo         fill an empty database with a believable center (courses, groups, staff, a month of leads)', run: demoCommand },
 };
 
@@ -71,7 +71,24 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
     if (password) ctx.out(`password: ${password}`);
     return 0;
   }
-  ctx.err('usage: user add … | user list');
+  if (sub === 'link') {
+    const id = Number(rest[0]);
+    if (!Number.isInteger(id) || id <= 0) {
+      ctx.err('usage: user link <id>   (ids: npm run crm -- user list)');
+      return 1;
+    }
+    const { resolveBotUsername } = await import('./bot/username.js');
+    const username = await resolveBotUsername(ctx.config);
+    if (!username) {
+      ctx.err('the bot username is unknown: set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN so it can be asked from Telegram)');
+      return 1;
+    }
+    const link = await ctx.services.telegramLinks.createLink(id, username);
+    ctx.out(link.url);
+    ctx.err(`one-time link for ${link.user.fullName} (${link.user.username}), valid until ${link.expiresAt}; opening it and pressing Start links that Telegram account`);
+    return 0;
+  }
+  ctx.err('usage: user add … | user list | user link <id>');
   return 1;
 }
 
