@@ -4,7 +4,11 @@ type BenchModule = { figures: string[]; run(names: string[]): Promise<void> };
 
 const modules: Record<string, () => Promise<BenchModule>> = {
   intake: () => import('./intake.js'),
+  scans: () => import('./scans.js'),
   telegram: () => import('./telegram-delivery.js'),
+  landing: () => import('./landing-intake.js'),
+  kpi_day: () => import('./kpi-day.js'),
+  analytics_period: () => import('./analytics-period.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
