@@ -112,9 +112,14 @@ export async function createAdmin(deps: AdminDeps) {
   const modules = adminResources({ services, adapter, config });
   const resources: ResourceWithOptions[] = modules.map((m) => ({
     resource: new KyselyResource(kyselyTable(m.spec, adapter)),
-    options: m.options,
+    // the list opens in the table's natural order (newest leads first, follow-ups by due time…)
+    options: { ...(m.spec.defaultSort ? { sort: { sortBy: m.spec.defaultSort.by, direction: m.spec.defaultSort.direction } } : {}), ...m.options },
   }));
-  const resourceLocales: ResourceLocale[] = modules.map((m) => ({ id: m.spec.id, ...m.locale }));
+  const resourceLocales: ResourceLocale[] = modules.map((m) => ({
+    id: m.spec.id,
+    ...m.locale,
+    booleans: m.spec.columns.filter((c) => c.kind === 'boolean').map((c) => c.name),
+  }));
   const locales = Object.fromEntries(ADMIN_LANGS.map((l) => [l, buildLocale(l, resourceLocales)])) as Record<Lang, ReturnType<typeof buildLocale>>;
 
   const admin = new AdminJS({

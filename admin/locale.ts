@@ -299,12 +299,24 @@ export interface ResourceLocale {
   words: Record<Lang, ResourceWords>;
   /** extra labels, e.g. enum values: enumLabels(...) */
   labels?: (lang: Lang) => Tree;
+  /** boolean columns, whose true/false read as yes/no in the language */
+  booleans?: string[];
 }
+
+const yesNo: Record<Lang, { true: string; false: string }> = {
+  uz: { true: 'Ha', false: "Yo'q" },
+  ru: { true: 'Да', false: 'Нет' },
+  en: { true: 'Yes', false: 'No' },
+};
 
 function resourceBlock(r: ResourceLocale, lang: Lang): Tree {
   const w = r.words[lang];
   return {
-    labels: { [r.id]: w.name, ...(r.labels?.(lang) ?? {}) },
+    labels: {
+      [r.id]: w.name,
+      ...Object.fromEntries((r.booleans ?? []).map((b) => [b, yesNo[lang]])),
+      ...(r.labels?.(lang) ?? {}),
+    },
     properties: { ...(w.properties ?? {}) },
     actions: { ...(w.actions ?? {}) },
   };
@@ -322,5 +334,6 @@ export function buildLocale(lang: Lang, resources: ResourceLocale[]): Locale {
       resources: Object.fromEntries(resources.map((r) => [r.id, resourceBlock(r, l)])),
     } as LocaleTranslations;
   }
-  return { language: lang, availableLanguages: [...ADMIN_LANGS], translations, fallbackLng: 'en' } as Locale;
+  // lng: AdminJS's browser side only honours the language through i18next's own option
+  return { language: lang, lng: lang, availableLanguages: [...ADMIN_LANGS], translations, fallbackLng: 'en' } as Locale;
 }
