@@ -87,5 +87,3 @@ export function localDayAt(now: Date, tz: string, plusDays: number, time: string
   const [h, m] = time.split(':').map(Number);
   return DateTime.fromJSDate(now, { zone: tz }).plus({ days: plusDays }).set({ hour: h, minute: m, second: 0, millisecond: 0 }).toMillis();
 }
-
-export const percent = (v: number | null | undefined): string => (v == null ? '—' : `${Math.round(v * 100)}%`);

@@ -1,9 +1,7 @@
 import { Composer, type Context } from 'grammy';
 import { createConversation } from '@grammyjs/conversations';
 import { AppError } from '../../core/errors.js';
-import { createLeaveService, type LeaveService } from '../../core/leave/leave.js';
 import { can } from '../../core/policy/policy.js';
-import type { Services } from '../../core/services.js';
 import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
 import { staffOf, type BotContext, type BotDeps } from '../context.js';
 import { makeKit, type Convo, type ConvoArgs } from '../conversation-kit.js';
@@ -11,11 +9,6 @@ import { enterConversation } from '../conversations.js';
 import { localDateLabel, parseLocalDate, parseTimeRange } from '../format.js';
 
 export const REQUEST_LEAVE = 'request-leave';
-
-/** services.leave once it is wired into createServices; built from the same deps until then. */
-function leaveService(services: Services): LeaveService {
-  return (services as Services & { leave?: LeaveService }).leave ?? createLeaveService(services.deps);
-}
 
 /** Request leave: first day → last day → whole day or hours → reason; managers are told by the core. */
 export function requestLeaveConversation(deps: BotDeps) {
@@ -63,7 +56,7 @@ export function requestLeaveConversation(deps: BotDeps) {
     const reason = await k.askPlain(k.tr('bot.leave.ask_reason'));
     const input = { startDate, endDate, startTime: times?.start ?? null, endTime: times?.end ?? null, reason };
     const sent = await k.core(async () => {
-      const leave = await leaveService(deps.services).request(input, await deps.services.users.get(args.userId));
+      const leave = await deps.services.leave.request(input, await deps.services.users.get(args.userId));
       return { id: leave.id };
     });
     if (!sent.ok) return k.sayError(sent.error);

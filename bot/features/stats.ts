@@ -1,16 +1,16 @@
 import { Composer } from 'grammy';
+import { AppError } from '../../core/errors.js';
+import { can } from '../../core/policy/policy.js';
 import { staffOf, type BotContext, type BotDeps } from '../context.js';
 import { localDateLabel } from '../format.js';
-import { kpiOf } from '../kpi-port.js';
 
-/** /stats: the person's own numbers for today, computed by the core (never by the bot). */
+/** /stats: the person's own numbers for today, computed by the core KPI counters (never by the bot). */
 export function statsFeature(deps: BotDeps): Composer<BotContext> {
   const c = new Composer<BotContext>();
   c.command('stats', async (ctx) => {
     const user = staffOf(ctx);
-    const kpi = kpiOf(deps.services);
-    if (!kpi?.today) return void (await ctx.reply(ctx.tr('bot.error.unavailable')));
-    const n = await kpi.today(user.id);
+    if (!can(user, 'kpi.view', { user_id: user.id })) throw new AppError('FORBIDDEN', 'not allowed: kpi.view');
+    const n = await deps.services.kpi.personToday(user.id);
     await ctx.reply(
       [
         ctx.tr('bot.stats.title', { date: localDateLabel(n.date) }),

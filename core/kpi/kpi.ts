@@ -502,8 +502,35 @@ export function createKpiService(deps: CoreDeps) {
     });
   }
 
+  /**
+   * One person's day so far (the bot's /stats): contacts, follow-ups done and due today, overdue
+   * now, trials today. Same counters as the KPI run, cut at this moment.
+   */
+  async function personToday(userId: number) {
+    const now = deps.clock.now();
+    const date = localDate(now, deps.tz);
+    const c = await dayCounters(deps.db, [userId], date, deps.tz, +now);
+    const trials = await deps.db
+      .selectFrom('trials')
+      .innerJoin('leads', 'leads.id', 'trials.lead_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('trials.date', '=', date)
+      .where('trials.cancelled', '=', 0)
+      .where('leads.assigned_to', '=', userId)
+      .executeTakeFirst();
+    return {
+      date,
+      contacts: n(c.contacts.get(userId)?.n),
+      followupsDone: n(c.done.get(userId)?.n),
+      followupsDue: n(c.due.get(userId)?.due),
+      overdue: n(c.openOverdue.get(userId)?.n),
+      trialsToday: n(trials?.n),
+    };
+  }
+
   return {
     computeDay,
+    personToday,
     /** the values without storing them (tests, previews) */
     preview: (date: string) => computeValues(deps.db, date),
     rows,

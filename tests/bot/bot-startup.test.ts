@@ -7,23 +7,12 @@ import { silentLogger, type CoreLogger } from '../../core/deps.js';
 import { createServices, type Services } from '../../core/services.js';
 import { configureBotUi, createBot, mountTelegramWebhook, startBot, webhookSecret, WEBHOOK_PATH } from '../../bot/bot.js';
 import { createBotApiRecorder, type BotApiRecorder } from '../support/bot-api-recorder.js';
-import { BotEmulator, PUBLIC_URL } from '../support/bot-emulator.js';
+import { BOT_INFO as EMULATED_BOT, BotEmulator, PUBLIC_URL } from '../support/bot-emulator.js';
+import type { UserFromGetMe } from 'grammy/types';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
 import { addUser, tash } from '../support/fixtures.js';
 
-const BOT_INFO = {
-  id: 123456,
-  is_bot: true as const,
-  first_name: 'CRM Test Bot',
-  username: 'crm_test_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-};
+const BOT_INFO: UserFromGetMe = { ...EMULATED_BOT, id: 123456, first_name: 'CRM Test Bot', username: 'crm_test_bot' };
 
 /** A logger that keeps warnings, to see that start-up failures are reported. */
 function memoryLog() {
