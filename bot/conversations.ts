@@ -3,10 +3,17 @@ import { conversations } from '@grammyjs/conversations';
 import type { BotContext, BotDeps } from './context.js';
 import { CANCEL_DATA, CONVERSATION_KEY_PREFIX, CONVERSATION_STATE_VERSION, databaseStorage, type ConvoArgs } from './conversation-kit.js';
 
-/** The conversations plugin with its state in the database (table kv_state), keyed by chat. */
+/** The conversations plugin with its state in the database (table kv_state), keyed by chat and staff user. */
 export function conversationsPlugin(deps: BotDeps): MiddlewareFn<BotContext> {
   return conversations<BotContext, Context>({
-    storage: { type: 'key', version: CONVERSATION_STATE_VERSION, prefix: CONVERSATION_KEY_PREFIX, adapter: databaseStorage(deps) },
+    storage: {
+      type: 'key',
+      version: CONVERSATION_STATE_VERSION,
+      prefix: CONVERSATION_KEY_PREFIX,
+      // per chat AND staff user: an account re-linked to someone else never resumes the other's conversation
+      getStorageKey: (ctx) => (ctx.chatId != null && ctx.staff ? `${ctx.chatId}:${ctx.staff.id}` : undefined),
+      adapter: databaseStorage(deps),
+    },
   });
 }
 
