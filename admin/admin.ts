@@ -96,20 +96,13 @@ function cookieLang(req: Request): Lang | null {
 }
 
 /**
- * The back office: AdminJS on Express under /admin, signed in with our users (admin and
- * sales_manager only), sessions in our database, pages in Uzbek, Russian or English.
+ * The AdminJS instance: every resource on our adapter, the locale of the request being served,
+ * our components. No HTTP here (createAdmin adds it), so tests can drive actions directly.
  */
-export async function createAdmin(deps: AdminDeps) {
-  const { services, config, log } = deps;
+export function createAdminJs(deps: ResourceDeps): AdminJS {
+  const { adapter, services } = deps;
   const core = services.deps;
-
-  // built once (npm run build, or here when missing/stale); never per request
-  await ensureBundle(log);
-  // AdminJS would otherwise bundle again on initialize() under NODE_ENV=production
-  process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
-
-  const adapter: AdapterDeps = { db: core.db, dialect: core.dialect, tz: core.tz, now: () => core.clock.now() };
-  const modules = adminResources({ services, adapter, config });
+  const modules = adminResources(deps);
   const resources: ResourceWithOptions[] = modules.map((m) => ({
     resource: new KyselyResource(kyselyTable(m.spec, adapter)),
     // the list opens in the table's natural order (newest leads first, follow-ups by due time…)
@@ -122,7 +115,7 @@ export async function createAdmin(deps: AdminDeps) {
   }));
   const locales = Object.fromEntries(ADMIN_LANGS.map((l) => [l, buildLocale(l, resourceLocales)])) as Record<Lang, ReturnType<typeof buildLocale>>;
 
-  const admin = new AdminJS({
+  return new AdminJS({
     rootPath: ROOT_PATH,
     loginPath: `${ROOT_PATH}/login`,
     logoutPath: `${ROOT_PATH}/logout`,
@@ -142,6 +135,23 @@ export async function createAdmin(deps: AdminDeps) {
       };
     },
   });
+}
+
+/**
+ * The back office: AdminJS on Express under /admin, signed in with our users (admin and
+ * sales_manager only), sessions in our database, pages in Uzbek, Russian or English.
+ */
+export async function createAdmin(deps: AdminDeps) {
+  const { services, config, log } = deps;
+  const core = services.deps;
+
+  // built once (npm run build, or here when missing/stale); never per request
+  await ensureBundle(log);
+  // AdminJS would otherwise bundle again on initialize() under NODE_ENV=production
+  process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
+
+  const adapter: AdapterDeps = { db: core.db, dialect: core.dialect, tz: core.tz, now: () => core.clock.now() };
+  const admin = createAdminJs({ services, adapter, config });
 
   const login = createStaffLogin(core);
   const secure = config.PUBLIC_URL.startsWith('https:');

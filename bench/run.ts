@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   landing: () => import('./landing-intake.js'),
   kpi_day: () => import('./kpi-day.js'),
   analytics_period: () => import('./analytics-period.js'),
+  admin_list: () => import('./admin-list.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
