@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   kpi_day: () => import('./kpi-day.js'),
   analytics_period: () => import('./analytics-period.js'),
   admin_list: () => import('./admin-list.js'),
+  xlsx_import: () => import('./xlsx-import.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -209,7 +209,8 @@ export type RowVerdict =
 export type ReasonCode = 'phone_missing' | 'phone_invalid' | 'name_missing' | 'invalid_value';
 export type RawRow = Partial<Record<Field, string>>;
 
-const TOTAL_LABEL = /^(jami|итого|всего|жами|total|sum|summa|сумма)\b/i;
+// \b is ASCII-only in JS, so the end of the word is spelled out for Cyrillic labels
+const TOTAL_LABEL = /^(jami|итого|всего|жами|total|sum|summa|сумма)(?=$|[\s:.,;!-])/i;
 
 export interface RowContext {
   columns: Columns;
@@ -218,6 +219,8 @@ export interface RowContext {
   parked: boolean;
   lang: Lang;
   date1904?: boolean;
+  /** note labels in `lang`, filled on first use */
+  labels?: { course: string; date: string; phone2: string };
 }
 
 const normCourse = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -260,17 +263,18 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
   if (!phoneText) return { kind: 'invalid', reason: 'phone_missing', params: {}, raw };
   if (!raw.name) return { kind: 'invalid', reason: 'name_missing', params: {}, raw };
 
+  const labels = (ctx.labels ??= { course: t(ctx.lang, 'import.note.course'), date: t(ctx.lang, 'import.note.date'), phone2: t(ctx.lang, 'import.note.phone2') });
   const noteParts: string[] = [];
   if (raw.comment) noteParts.push(raw.comment);
   let courseId: number | null = null;
   if (raw.course) {
     courseId = findCourse(raw.course);
-    if (courseId == null) noteParts.push(`${t(ctx.lang, 'import.note.course')}: ${raw.course}`);
+    if (courseId == null) noteParts.push(`${labels.course}: ${raw.course}`);
   }
   if (ctx.columns.date !== undefined) {
     const d = cellDate(values[ctx.columns.date], ctx.date1904);
-    if (d) noteParts.push(`${t(ctx.lang, 'import.note.date')}: ${d}`);
-    else if (raw.date) noteParts.push(`${t(ctx.lang, 'import.note.date')}: ${raw.date}`);
+    if (d) noteParts.push(`${labels.date}: ${d}`);
+    else if (raw.date) noteParts.push(`${labels.date}: ${raw.date}`);
   }
   const age = raw.studentAge ? Number(raw.studentAge.replace(/[^\d]/g, '')) : NaN;
   const cut = (s: string | undefined, n: number) => (s ? s.slice(0, n) : undefined);
@@ -305,7 +309,7 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
     if (field === 'phone2') {
       // a bad secondary number must not lose the lead: it is kept in the note instead
       input.phone2 = null;
-      noteParts.push(`${t(ctx.lang, 'import.note.phone2')}: ${phone2Text}`);
+      noteParts.push(`${labels.phone2}: ${phone2Text}`);
       try {
         return { kind: 'valid', input: finish(), raw };
       } catch (again) {

@@ -14,6 +14,7 @@ import {
   type ColumnMapping,
   type Columns,
   type RawRow,
+  type RowContext,
 } from './columns.js';
 import { commitParkedChunk, type ParkedChunkResult } from './parked-commit.js';
 import { insertMany } from './bulk-insert.js';
@@ -82,10 +83,46 @@ export interface ImportSummary {
   columns: Columns;
 }
 
+/** import_rows.data: `i` = the normalized input (compact, see encodeInput), `raw` = the cells of an invalid row */
 export interface StagedData {
-  input?: NormalizedIntake;
+  i?: unknown[];
   raw?: RawRow;
   params?: Record<string, string | number>;
+}
+
+/**
+ * The normalized input as a short array: 100k staged rows are written twice by SQLite's WAL, so
+ * their size is most of the dry run's disk time.
+ */
+export function encodeInput(x: NormalizedIntake): unknown[] {
+  const a: unknown[] = [
+    x.name, x.phone, x.phone2 ?? null, x.courseId ?? null, x.note ?? null,
+    x.utm?.source ?? null, x.utm?.medium ?? null, x.utm?.campaign ?? null, x.utm?.content ?? null, x.utm?.term ?? null,
+    x.studentName ?? null, x.studentAge ?? null, x.studentLevel ?? null,
+  ];
+  while (a.length > 2 && a[a.length - 1] == null) a.pop();
+  return a;
+}
+
+export function decodeInput(a: unknown[], source: LeadSource, parked: boolean): NormalizedIntake {
+  const v = (k: number) => (a[k] ?? null) as never;
+  const utm: Record<string, string> = {};
+  (['source', 'medium', 'campaign', 'content', 'term'] as const).forEach((key, n) => {
+    if (a[5 + n] != null) utm[key] = a[5 + n] as string;
+  });
+  return {
+    name: v(0),
+    phone: v(1),
+    phone2: v(2),
+    courseId: v(3),
+    note: v(4),
+    utm,
+    studentName: v(10),
+    studentAge: v(11),
+    studentLevel: v(12),
+    source,
+    parked,
+  };
 }
 
 type IntakeFn = (input: IntakeInput, actor: (Actor & Partial<User>) | null) => Promise<IntakeResult>;
@@ -97,8 +134,12 @@ export interface ImportServiceOptions {
   intake: IntakeFn;
 }
 
+// rows per transaction: large enough that SQLite's WAL does not rewrite the same index pages for
+// every few hundred rows (that cost more than the inserts), small enough to hold the write lock ~0.1 s
+const STAGE_FLUSH = 2000;
+const COMMIT_CHUNK = 2000;
+// rows per INSERT statement (SQLite allows 32766 bound values)
 const STAGE_BATCH = 500;
-const COMMIT_CHUNK = 500;
 const HEADER_SCAN_ROWS = 30;
 
 const emptyCounts = (): ImportCounts => ({ total: 0, new: 0, duplicate: 0, duplicateInFile: 0, duplicateInDb: 0, invalid: 0, skipped: 0 });
@@ -159,6 +200,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     const fileFirstRow = new Map<string, number>();
     let pending: { rowNo: number; verdict: ReturnType<typeof judgeRow> }[] = [];
     let lastPercent = -1;
+    let rowCtx: RowContext | undefined;
 
     const flush = async () => {
       if (!pending.length || importId == null) return;
@@ -198,7 +240,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
         }
         counts[outcome]++;
         // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
-        return [importId!, rowNo, outcome, reason, JSON.stringify(params ? { input, params } : { input })];
+        return [importId!, rowNo, outcome, reason, JSON.stringify(params ? { i: encodeInput(input), params } : { i: encodeInput(input) })];
       });
       counts.total = counts.new + counts.duplicate + counts.invalid;
       pending = [];
@@ -248,14 +290,15 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           importId = created.id;
           continue;
         }
-        const verdict = judgeRow(row.values, { columns, courses, source: meta.source, parked: meta.parked, lang, date1904: meta.date1904?.() }, findCourse);
+        rowCtx ??= { columns, courses, source: meta.source, parked: meta.parked, lang, date1904: meta.date1904?.() };
+        const verdict = judgeRow(row.values, rowCtx, findCourse);
         if (verdict.kind === 'empty') continue;
         if (verdict.kind === 'skip') {
           counts.skipped++;
           continue;
         }
         pending.push({ rowNo: row.rowNo, verdict });
-        if (pending.length >= STAGE_BATCH) await flush();
+        if (pending.length >= STAGE_FLUSH) await flush();
       }
       if (!columns) {
         if (!firstHeaders) throw fileError(lang, 'import.error.empty', {});
@@ -280,11 +323,11 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     assertMayImport(o.actor);
     const lang = o.lang ?? 'uz';
     const { size } = await checkXlsxFile(path, opts.maxBytes, lang);
-    let read = 0;
-    const src = readXlsxRows(path, size, { lang, onBytes: (r) => (read = r) });
+    let percent = 0;
+    const src = readXlsxRows(path, size, { lang, onBytes: (read, total) => (percent = (read / total) * 100) });
     return stage(
       src.rows,
-      { kind: 'excel', source: 'excel', parked: true, fileName: o.fileName ?? path.split(/[\\/]/).pop(), date1904: src.date1904, bytesPercent: () => (read / size) * 100 },
+      { kind: 'excel', source: 'excel', parked: true, fileName: o.fileName ?? path.split(/[\\/]/).pop(), date1904: src.date1904, bytesPercent: () => percent },
       o,
     );
   }
@@ -344,10 +387,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           .limit(COMMIT_CHUNK)
           .execute();
         if (!chunk.length) break;
-        const rows = chunk.map((r) => {
-          const input = (JSON.parse(r.data) as StagedData).input!;
-          return { rowNo: r.row_no, input: { ...input, source, parked: !distributeNow } };
-        });
+        const rows = chunk.map((r) => ({ rowNo: r.row_no, input: decodeInput((JSON.parse(r.data) as StagedData).i!, source, !distributeNow) }));
         let percent: number;
         if (!distributeNow) {
           percent = await tx(deps, async (t) => {
@@ -487,6 +527,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
 
   /** Staged rows of an import for the back office (one page, by row number). */
   async function rows(importId: number, o: { outcome?: 'new' | 'duplicate' | 'invalid'; after?: number; limit?: number; lang?: Lang } = {}) {
+    const { kind } = await getRow(importId);
     let q = deps.db.selectFrom('import_rows').select(['row_no', 'outcome', 'reason', 'data']).where('import_id', '=', importId);
     if (o.outcome) q = q.where('outcome', '=', o.outcome);
     const page = await q
@@ -496,7 +537,8 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
       .execute();
     return page.map((r) => {
       const d = JSON.parse(r.data) as StagedData;
-      return { rowNo: r.row_no, outcome: r.outcome, reason: r.reason, reasonText: reasonText(o.lang ?? 'uz', r.reason, d.params), input: d.input ?? null, raw: d.raw ?? {} };
+      const input = d.i ? decodeInput(d.i, kind === 'google_sheets' ? 'google_sheets' : 'excel', true) : null;
+      return { rowNo: r.row_no, outcome: r.outcome, reason: r.reason, reasonText: reasonText(o.lang ?? 'uz', r.reason, d.params), input, raw: d.raw ?? {} };
     });
   }
 

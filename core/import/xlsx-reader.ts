@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { open, stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { t, type Lang } from '../i18n/i18n.js';
@@ -83,7 +83,7 @@ export async function checkXlsxFile(path: string, maxBytes: number, lang: Lang =
 }
 
 export interface ReadOptions {
-  /** called as the compressed file is consumed: bytes read so far, file size */
+  /** called as the worksheet is consumed: uncompressed bytes read so far, the worksheet's size */
   onBytes?: (read: number, size: number) => void;
   lang?: Lang;
 }
@@ -94,55 +94,105 @@ export interface XlsxRowSource {
   date1904(): boolean;
 }
 
+// exceljs's own copies of unzipper and its stream iterator (resolved from exceljs, whatever the hoisting)
+const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
+const unzipper = fromExceljs('unzipper') as {
+  Open: { file(path: string): Promise<{ files: ZipFile[] }> };
+};
+const iterateStream = fromExceljs('./lib/utils/iterate-stream.js') as (s: Readable) => AsyncIterable<Buffer>;
+
+interface ZipFile {
+  path: string;
+  uncompressedSize: number;
+  stream(): Readable;
+}
+
+/** The parts of exceljs 4.4's WorkbookReader this reader drives (pinned version; see readXlsxRows). */
+interface WorkbookReaderInternals {
+  model?: { sheets?: { id: number; name: string; rId: string; state?: string }[] };
+  workbookRels?: { Id: string; Target: string }[];
+  properties?: { model?: { date1904?: boolean } };
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<Buffer>, sheetNo: string): Generator<{ eventType: string; value: AsyncIterable<{ number: number; values: unknown }> }>;
+}
+
 /**
- * Rows of the workbook's first worksheet, streamed. Parse failures become AppError VALIDATION
- * (`file`); the caller decides what to undo.
+ * Rows of the workbook's first worksheet, streamed. exceljs's WorkbookReader parses the parts, but
+ * the archive is opened through its central directory (unzipper.Open) rather than exceljs's single
+ * forward pass: that pass intermittently loses xl/workbook.xml when it is stored last, which
+ * exceljs itself and many tools do (exceljs issue #3064, "reading 'sheets'"), and it spools the
+ * worksheet to a temp file whenever the shared strings come after it. Here the workbook, its
+ * relations and the shared strings are read first, then the worksheet is streamed row by row.
+ * Parse failures become AppError VALIDATION (`file`).
  */
-export function readXlsxRows(path: string, size: number, opts: ReadOptions = {}): XlsxRowSource {
+export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}): XlsxRowSource {
   const lang = opts.lang ?? 'uz';
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let read = 0;
-  // counts bytes as the parser pulls them (a 'data' listener would start the flow before the parser is attached)
-  const input = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      read += chunk.length;
-      opts.onBytes?.(read, size);
-      done(null, chunk);
-    },
-  });
-  file.on('error', (err) => input.destroy(err));
-  file.pipe(input);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     // styles are not needed: dates are recognized by their column, and skipping them is faster
     styles: 'ignore',
     worksheets: 'emit',
     entries: 'ignore',
-  });
+  }) as unknown as WorkbookReaderInternals;
+  const open: Readable[] = [];
+  const entry = (f: ZipFile) => {
+    const s = f.stream();
+    open.push(s);
+    return s;
+  };
+
   async function* rows(): AsyncGenerator<SheetRow> {
     try {
-      let sheets = 0;
-      for await (const ws of reader) {
-        sheets++;
-        for await (const row of ws) {
-          yield { rowNo: row.number, values: row.values as unknown[] };
-        }
-        // only the first worksheet is imported
-        break;
+      const zip = await unzipper.Open.file(path);
+      const files = new Map(zip.files.map((f) => [f.path.replace(/^\//, ''), f]));
+      const rels = files.get('xl/_rels/workbook.xml.rels');
+      if (rels) await reader._parseRels(entry(rels));
+      const book = files.get('xl/workbook.xml');
+      if (!book) throw fileError(lang, 'import.error.not_xlsx');
+      await reader._parseWorkbook(entry(book));
+      const shared = files.get('xl/sharedStrings.xml');
+      if (shared) for await (const _ of reader._parseSharedStrings(entry(shared))) void _;
+
+      // the first sheet in the workbook's order, else the lowest-numbered sheet part
+      const first = reader.model?.sheets?.[0];
+      const target = first && reader.workbookRels?.find((r) => r.Id === first.rId)?.Target;
+      const targetPath = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : null;
+      const sheetParts = [...files.keys()].filter((p) => /^xl\/worksheets\/sheet\d+\.xml$/.test(p)).sort((a, b) => sheetNumber(a) - sheetNumber(b));
+      const sheetPath = targetPath && files.has(targetPath) ? targetPath : sheetParts[0];
+      if (!sheetPath) throw fileError(lang, 'import.error.no_sheet');
+      const sheetFile = files.get(sheetPath)!;
+      const raw = entry(sheetFile);
+      let read = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          read += chunk.length;
+          opts.onBytes?.(read, sheetFile.uncompressedSize || 1);
+          done(null, chunk);
+        },
+      });
+      raw.on('error', (err) => counted.destroy(err));
+      raw.pipe(counted);
+      open.push(counted);
+      const emitted = reader._parseWorksheet(iterateStream(counted), String(sheetNumber(sheetPath))).next();
+      if (emitted.done) throw fileError(lang, 'import.error.no_sheet');
+      for await (const row of emitted.value.value) {
+        yield { rowNo: row.number, values: row.values as unknown[] };
       }
-      if (sheets === 0) throw fileError(lang, 'import.error.no_sheet');
     } catch (err) {
       if (err instanceof AppError) throw err;
       const detail = err instanceof Error ? err.message.slice(0, 120) : String(err);
       throw fileError(lang, 'import.error.damaged', { detail });
     } finally {
-      file.destroy();
-      input.destroy();
+      for (const s of open) s.destroy();
     }
   }
   return {
     rows: rows(),
-    date1904: () => Boolean((reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904),
+    date1904: () => Boolean(reader.properties?.model?.date1904),
   };
 }
+
+const sheetNumber = (p: string) => Number(/sheet(\d+)\.xml$/.exec(p)?.[1] ?? 0);
