@@ -5,7 +5,7 @@ import type { Log } from '../logger.js';
 import { resolveAuthMode, tmaAuthMiddleware, type AuthMode } from './auth.js';
 import { errorResponse, notFoundResponse } from './errors.js';
 import { newRouter, type RouteDeps } from './router.js';
-import { bodyLimitMiddleware, corsMiddleware, createDbRateLimiter, requestContext, secureHeadersMiddleware, type RateLimiter } from './security.js';
+import { bodyLimitMiddleware, corsMiddleware, createRateLimiter, requestContext, secureHeadersMiddleware, type RateLimiter } from './security.js';
 import { docsRoutes } from './docs.js';
 import { demoRoutes } from './demo.js';
 import { landingRoutes } from './landing/routes.js';
@@ -26,7 +26,7 @@ export interface ApiDeps {
   services: Services;
   config: Config;
   log: Log;
-  /** tests and benches may pass their own; by default counters live in the database */
+  /** by default: counters in the database on PostgreSQL, in memory on SQLite (one process) */
   rateLimiter?: RateLimiter;
   /** by default from the config (bot token / demo mode) */
   auth?: AuthMode;
@@ -51,7 +51,7 @@ export function createApi(deps: ApiDeps) {
     config,
     log,
     auth,
-    rateLimiter: deps.rateLimiter ?? createDbRateLimiter(services.deps.db, services.deps.clock),
+    rateLimiter: deps.rateLimiter ?? createRateLimiter(services.deps.db, services.deps.dialect, services.deps.clock),
   };
 
   const app = newRouter();

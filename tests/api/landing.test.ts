@@ -3,6 +3,7 @@ import { dialects } from '../support/db.js';
 import { addCourse, addUser } from '../support/fixtures.js';
 import { apiFor, fromIp, json } from '../support/api.js';
 import { createApi } from '../../api/app.js';
+import { createDbRateLimiter } from '../../api/security.js';
 import { createLogger } from '../../logger.js';
 import type { User } from '../../db/types.js';
 
@@ -262,31 +263,40 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       }
     });
 
-    it('the counters live in the database: two app instances (processes) on one database share the limit', async () => {
-      const other = createApi({ services: ctx.services, config: ctx.config, log: createLogger('silent') });
+    it('database counters (the default on PostgreSQL): two app instances (processes) on one database share the limit', async () => {
+      const inDb = () => createApi({ services: ctx.services, config: ctx.config, log: createLogger('silent'), rateLimiter: createDbRateLimiter(ctx.db, ctx.clock) });
+      const one = inDb();
+      const two = inDb();
       const at = ctx.clock.now();
       ctx.clock.set('2026-11-24T08:30:10.000Z');
       try {
-        for (let i = 0; i < 3; i++) expect((await post(json({ name: 'A', phone: nextPhone() }))).status).toBe(201);
-        for (let i = 0; i < 2; i++) expect((await other.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me)).status).toBe(201);
-        expect((await other.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me)).status).toBe(429);
-        const ipKey = `landing:${(me.incoming.socket.remoteAddress)}`;
-        const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', ipKey).executeTakeFirstOrThrow();
+        for (let i = 0; i < 3; i++) expect((await one.request('/api/public/leads', json({ name: 'A', phone: nextPhone() }), me)).status).toBe(201);
+        for (let i = 0; i < 2; i++) expect((await two.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me)).status).toBe(201);
+        const refused = await two.request('/api/public/leads', json({ name: 'B', phone: nextPhone() }), me);
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers.get('retry-after'))).toBe(50);
+        const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', `landing:${me.incoming.socket.remoteAddress}`).executeTakeFirstOrThrow();
         expect(row).toMatchObject({ window_start: '2026-11-24T08:30:00.000Z' });
         expect(Number(row.count)).toBe(6);
+        // concurrent hits on the database counter: exactly the limit gets through
+        const burst = fromIp('10.77.0.1');
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).request('/api/public/leads', json({ name: `D${i}`, phone: nextPhone() }), burst)));
+        expect(results.filter((r) => r.status === 201)).toHaveLength(5);
+        expect(results.filter((r) => r.status === 429)).toHaveLength(7);
       } finally {
         ctx.clock.set(at);
       }
     });
 
-    it('concurrent posts from one address: exactly the limit gets through', async () => {
+    it(`the default limiter keeps its counters ${dialect === 'postgres' ? 'in the database' : 'in process memory (one process owns the SQLite file)'}`, async () => {
       const at = ctx.clock.now();
-      ctx.clock.set('2026-11-24T08:40:10.000Z');
+      ctx.clock.set('2026-11-24T08:35:10.000Z');
       try {
-        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => post(json({ name: `C${i}`, phone: nextPhone() }))));
-        const statuses = results.map((r) => r.status).sort();
-        expect(statuses.filter((s) => s === 201)).toHaveLength(5);
-        expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+        const ipAddr = '10.78.0.1';
+        expect((await post(json({ name: 'Default', phone: nextPhone() }), fromIp(ipAddr))).status).toBe(201);
+        const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', `landing:${ipAddr}`).executeTakeFirst();
+        if (dialect === 'postgres') expect(Number(row?.count)).toBe(1);
+        else expect(row).toBeUndefined();
       } finally {
         ctx.clock.set(at);
       }

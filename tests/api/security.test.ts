@@ -1,4 +1,6 @@
+import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
+import { getRequestListener } from '@hono/node-server';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
@@ -98,6 +100,31 @@ describe.each(dialects())('hardening (%s)', (dialect) => {
       const res = await ctx.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
       expect(res.status, path).toBe(413);
       expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+  });
+
+  it('over real HTTP: a 2 MB body is refused whether it declares its length or streams in chunks', async () => {
+    const server = createServer(getRequestListener(ctx.app.fetch));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/public/leads`;
+    try {
+      const big = JSON.stringify({ name: 'Big', phone: '+998901234567', comment: 'x'.repeat(2 * 1024 * 1024) });
+      const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(declared.status).toBe(413);
+      expect((await declared.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 32; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(64 * 1024)));
+          controller.close();
+        },
+      });
+      const streamed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+      expect(streamed.status).toBe(413);
+      expect((await streamed.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      const small = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Small', phone: '+998901234599' }) });
+      expect(small.status).toBe(201);
+    } finally {
+      server.close();
     }
   });
 
