@@ -61,12 +61,24 @@ export async function buildMiniApp(opts: { outDir?: string; quiet?: boolean } = 
   const tmp = `${outDir}.tmp-${process.pid}-${Date.now().toString(36)}`;
   // vite is a build tool: loaded only when a build is needed, never on a normal start
   const { build } = await import('vite');
-  const result = await build({
-    configFile: join(MINIAPP_DIR, 'vite.config.ts'),
-    root: MINIAPP_DIR,
-    logLevel: opts.quiet ? 'warn' : 'info',
-    build: { outDir: tmp, emptyOutDir: true },
-  });
+  // a production build whoever calls it: under vitest NODE_ENV is "test", which would give React's
+  // development build and turn on the development-only Telegram mock (import.meta.env.DEV)
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  let result: Awaited<ReturnType<typeof build>>;
+  try {
+    result = await build({
+      configFile: join(MINIAPP_DIR, 'vite.config.ts'),
+      root: MINIAPP_DIR,
+      mode: 'production',
+      logLevel: opts.quiet ? 'warn' : 'info',
+      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+      build: { outDir: tmp, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   const outputs = (Array.isArray(result) ? result : [result]) as Array<{ output?: Array<{ type: string; moduleIds?: string[] }> }>;
   const inputs = new Set<string>();
   for (const o of outputs) {

@@ -2,6 +2,7 @@ import bot from './catalogs/bot.js';
 import common from './catalogs/common.js';
 import importExport from './catalogs/import-export.js';
 import landing from './catalogs/landing.js';
+import miniapp from './catalogs/miniapp.js';
 import notifications from './catalogs/notifications.js';
 
 export type Lang = 'uz' | 'ru' | 'en';
@@ -14,6 +15,7 @@ export const catalogs: Record<string, Catalog> = {
   common,
   importExport,
   landing,
+  miniapp,
   notifications,
 };
 

@@ -1,0 +1,237 @@
+// Small building blocks shared by the screens. Everything from the server is rendered as React
+// text children: nothing from data ever becomes HTML.
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from '../api.js';
+import { locales, useI18n, type Lang } from '../i18n.js';
+import { haptic } from '../telegram.js';
+import { Icon, type IconName } from './icons.js';
+
+// ---- data loading ----
+
+export interface Async<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+  setData(update: (prev: T | undefined) => T | undefined): void;
+}
+
+/** Loads on mount and when `deps` change; `reload` refetches without dropping what is shown. */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const [tick, setTick] = useState(0);
+  const loader = useRef(load);
+  loader.current = load;
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    loader
+      .current()
+      .then((data) => live && setState({ data, error: undefined, loading: false }))
+      .catch((error: unknown) => live && setState((s) => ({ data: s.data, error, loading: false })));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  const setData = useCallback((update: (prev: T | undefined) => T | undefined) => setState((s) => ({ ...s, data: update(s.data) })), []);
+  return { ...state, reload, setData };
+}
+
+// ---- errors ----
+
+const CODE_KEYS: Record<string, string> = {
+  NETWORK: 'ma.err.network',
+  UNAUTHORIZED: 'ma.err.unauthorized',
+  FORBIDDEN: 'ma.err.forbidden',
+  NOT_FOUND: 'ma.err.not_found',
+  GROUP_FULL: 'ma.err.group_full',
+  RATE_LIMITED: 'ma.err.rate_limited',
+  INTERNAL: 'ma.err.internal',
+};
+
+/** A person-readable message for a failed call, in the user's language where we know the case. */
+export function errorText(t: (k: string) => string, err: unknown): string {
+  if (err instanceof ApiError) {
+    const key = CODE_KEYS[err.code] ?? (err.status >= 500 ? 'ma.err.internal' : undefined);
+    if (key) return t(key);
+    // validation and state conflicts: the server names the field and the rule
+    return err.message || t('ma.err.internal');
+  }
+  return t('ma.err.internal');
+}
+
+// ---- toasts ----
+
+type Toast = { id: number; text: string; kind: 'ok' | 'error' };
+const ToastContext = createContext<(text: string, kind?: 'ok' | 'error') => void>(() => undefined);
+export const useToast = () => useContext(ToastContext);
+
+export function ToastHost({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const seq = useRef(0);
+  const show = useCallback((text: string, kind: 'ok' | 'error' = 'ok') => {
+    const id = ++seq.current;
+    setToasts((ts) => [...ts.slice(-2), { id, text, kind }]);
+    setTimeout(() => setToasts((ts) => ts.filter((x) => x.id !== id)), kind === 'error' ? 5000 : 2500);
+  }, []);
+  return (
+    <ToastContext.Provider value={show}>
+      {children}
+      <div className="toasts" aria-live="polite">
+        {toasts.map((x) => (
+          <div key={x.id} className={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'}>
+            {x.text}
+          </div>
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+/** Runs an action with haptics and a toast on failure; returns whether it succeeded. */
+export function useAction() {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(
+    async (fn: () => Promise<unknown>, okText?: string): Promise<boolean> => {
+      setBusy(true);
+      try {
+        await fn();
+        haptic('success');
+        if (okText) toast(okText);
+        return true;
+      } catch (err) {
+        haptic('error');
+        toast(errorText(t, err), 'error');
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [t, toast],
+  );
+  return { busy, run };
+}
+
+// ---- states ----
+
+export function Skeleton({ rows = 4 }: { rows?: number }) {
+  return (
+    <div className="skeleton" aria-busy="true" data-testid="skeleton">
+      {Array.from({ length: rows }, (_, i) => (
+        <div key={i} className="skeleton-row">
+          <div className="skeleton-line w60" />
+          <div className="skeleton-line w40" />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Empty({ text, icon = 'empty' }: { text: string; icon?: IconName }) {
+  return (
+    <div className="empty" data-testid="empty">
+      <div className="empty-icon" aria-hidden="true">
+        <Icon name={icon} size={40} />
+      </div>
+      <p>{text}</p>
+    </div>
+  );
+}
+
+export function ErrorState({ error, retry }: { error: unknown; retry: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="error-state" role="alert" data-testid="error-state">
+      <p>{errorText(t, error)}</p>
+      <button type="button" className="btn" onClick={retry}>
+        {t('ma.retry')}
+      </button>
+    </div>
+  );
+}
+
+/** Skeleton on first load, error with retry, or the content. */
+export function Loaded<T>({ state, rows, children }: { state: Async<T>; rows?: number; children: (data: T) => ReactNode }) {
+  if (state.data === undefined) {
+    if (state.error) return <ErrorState error={state.error} retry={state.reload} />;
+    return <Skeleton rows={rows} />;
+  }
+  return (
+    <>
+      {state.error ? <ErrorState error={state.error} retry={state.reload} /> : null}
+      {children(state.data)}
+    </>
+  );
+}
+
+export function Section({ title, children, extra, testId }: { title?: ReactNode; children: ReactNode; extra?: ReactNode; testId?: string }) {
+  return (
+    <section className="section" data-testid={testId}>
+      {title ? (
+        <header className="section-title">
+          <span>{title}</span>
+          {extra}
+        </header>
+      ) : null}
+      <div className="section-body">{children}</div>
+    </section>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const { t } = useI18n();
+  return <span className={`badge status-${status}`}>{t(`status.${status}`)}</span>;
+}
+
+export function Chip({ active, onClick, children, tone, testId }: { active?: boolean; onClick?: () => void; children: ReactNode; tone?: string; testId?: string }) {
+  return (
+    <button type="button" className={`chip${active ? ' chip-active' : ''}${tone ? ` tone-${tone}` : ''}`} aria-pressed={!!active} onClick={onClick} data-testid={testId}>
+      {children}
+    </button>
+  );
+}
+
+/** A phone number as a call link (tel:), opened by the phone's dialer. */
+export function CallLink({ phone, label }: { phone: string; label?: string }) {
+  return (
+    <a className="call" href={`tel:${phone.replace(/[^\d+]/g, '')}`} data-testid="call-link">
+      <Icon name="phone" size={16} /> {label ?? phone}
+    </a>
+  );
+}
+
+// ---- dates ----
+
+export function fmtTime(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(locales[lang], { hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+}
+
+export function fmtDay(lang: Lang, date: string | Date): string {
+  const d = typeof date === 'string' ? new Date(date.length === 10 ? `${date}T12:00:00` : date) : date;
+  return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'short', weekday: 'short' }).format(d);
+}
+
+export function fmtDateTime(lang: Lang, iso: string): string {
+  return `${fmtDay(lang, new Date(iso))}, ${fmtTime(lang, iso)}`;
+}
+
+/** YYYY-MM-DD of the device's local date (the center's staff live in its time zone). */
+export function localDay(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return localDay(new Date(y, m - 1, d + n));
+}
+
+/** Occupancy bands of SPEC §6.1: below 50% green, below 80% yellow, else red. */
+export function band(taken: number, capacity: number): 'green' | 'yellow' | 'red' {
+  const pct = capacity > 0 ? (taken / capacity) * 100 : 100;
+  return pct >= 80 ? 'red' : pct >= 50 ? 'yellow' : 'green';
+}
