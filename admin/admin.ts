@@ -263,8 +263,10 @@ export async function createAdmin(deps: AdminDeps) {
       },
     },
     null,
-    // the session middleware above already ran; AdminJS's own sees req.session and steps aside
-    { secret, resave: false, saveUninitialized: false, store },
+    // the session middleware above already ran, so AdminJS's own sees req.session and steps aside.
+    // It gets a store of its own that it never uses: express-session installs its cookie
+    // settings on the store it is given, and would otherwise replace ours (on regenerate).
+    { secret, resave: false, saveUninitialized: false, store: new session.MemoryStore() },
   );
   app.use(ROOT_PATH, router);
 
