@@ -91,16 +91,17 @@ export function createAnalyticsService(deps: CoreDeps) {
         .where('lost_at', '<', T)
         .groupBy(['lost_reason', sql`2`])
         .execute(),
+      // merged leads lose their assignee, so this needs no merged filter and stays index-only
       salesIds.length
-        ? filtered(
-            db
-              .selectFrom('leads')
-              .select([
-                'assigned_to',
-                (eb) => eb.fn.countAll<number>().as('n'),
-                sql<number>`sum(case when enrolled_at is not null and enrolled_at < ${T} then 1 else 0 end)`.as('enrolled'),
-              ]),
-          )
+        ? db
+            .selectFrom('leads')
+            .select([
+              'assigned_to',
+              (eb) => eb.fn.countAll<number>().as('n'),
+              sql<number>`sum(case when enrolled_at is not null and enrolled_at < ${T} then 1 else 0 end)`.as('enrolled'),
+            ])
+            .$if(!!f.source, (q) => q.where('source', '=', f.source!))
+            .$if(!!f.courseId, (q) => q.where('course_id', '=', f.courseId!))
             .where('assigned_to', 'in', salesIds)
             .where('assigned_at', '>=', F)
             .where('assigned_at', '<', T)
