@@ -20,6 +20,9 @@ import { offerRoutes } from './routes/offers.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { leaveRoutes } from './routes/leave.js';
 import { kpiRoutes } from './routes/kpi.js';
+import { messageRoutes } from './routes/messages.js';
+import { leaveDecisionRoutes } from './routes/leave-decisions.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { miniAppStatic } from './miniapp.js';
 
 export interface ApiDeps {
@@ -94,7 +97,10 @@ export function createApi(deps: ApiDeps) {
     .route('/', offerRoutes(routeDeps))
     .route('/', inboxRoutes(routeDeps))
     .route('/', leaveRoutes(routeDeps))
-    .route('/', kpiRoutes(routeDeps));
+    .route('/', kpiRoutes(routeDeps))
+    .route('/', messageRoutes(routeDeps))
+    .route('/', leaveDecisionRoutes(routeDeps))
+    .route('/', analyticsRoutes(routeDeps));
   // the Mini App's static build (a middleware like serveStatic: not an API operation)
   const miniApp = miniAppStatic({ auth });
   app.use('/app', miniApp);
