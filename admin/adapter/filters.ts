@@ -69,8 +69,9 @@ function condition(col: ColumnSpec, raw: unknown, dialect: Dialect, tz: string):
   switch (col.kind) {
     case 'string':
     case 'textarea':
-      // lower() on both sides: case-insensitive on both dialects (SQLite's lower is made
-      // Unicode-aware in db/connection.ts, so Cyrillic names match too)
+      // SQLite's own LIKE ignores ASCII case natively; other text goes through lower(), which
+      // db/connection.ts makes Unicode-aware (Cyrillic names), as PostgreSQL's lower() is
+      if (dialect === 'sqlite' && /^[\x00-\x7f]*$/.test(value)) return sql<boolean>`${c} like ${containsPattern(value)} escape '\\'`;
       return sql<boolean>`lower(${c}) like lower(${containsPattern(value)}) escape '\\'`;
     case 'enum':
       return sql<boolean>`${c} = ${value}`;
