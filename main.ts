@@ -11,6 +11,7 @@ import { createAdmin } from './admin/admin.js';
 import { createScheduler } from './scheduler/runner.js';
 import { buildJobs } from './scheduler/jobs.js';
 import { createBot, mountTelegramWebhook, startBot, webhookSecret, type RunningBot } from './bot/bot.js';
+import { ensureMiniAppBuilt } from './miniapp/build.js';
 
 export async function start(config: Config) {
   const log = createLogger(config.LOG_LEVEL);
@@ -27,6 +28,8 @@ export async function start(config: Config) {
     );
   }
 
+  // the Mini App's static build (/app/): built here when missing or older than its sources
+  await ensureMiniAppBuilt(log);
   const api = createApi({ services, config, log });
   // the staff bot (SPEC §7): long polling, or a webhook on this app when TELEGRAM_WEBHOOK_URL is set
   const bot = config.TELEGRAM_BOT_TOKEN ? createBot({ services, config, log }) : null;

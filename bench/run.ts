@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   analytics_period: () => import('./analytics-period.js'),
   admin_list: () => import('./admin-list.js'),
   xlsx_import: () => import('./xlsx-import.js'),
+  miniapp: () => import('./miniapp.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -5,6 +5,7 @@ import { startTelegram } from './telegram.js';
 import { startRouting } from './router.js';
 import { App } from './App.js';
 import { Outside } from './screens/Outside.js';
+import { prefetchToday } from './screens/Today.js';
 import './styles.css';
 
 const tg = startTelegram();
@@ -14,6 +15,7 @@ if (tg.mode === 'outside') {
 } else {
   setInitData(tg.initDataRaw);
   startRouting();
+  if (window.location.hash === '#/' || window.location.hash === '#/today') prefetchToday();
   root.render(
     <StrictMode>
       <App start={tg} />

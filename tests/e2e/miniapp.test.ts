@@ -10,6 +10,7 @@ import { ensureMiniAppBuilt } from '../../miniapp/build.js';
 import type { User } from '../../db/types.js';
 import { createBotApiRecorder, type BotApiRecorder } from '../support/bot-api-recorder.js';
 import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
+import { CHROMIUM_ARGS, DARK_THEME, LIGHT_THEME, WEBVIEW_SCRIPT, miniAppUrl } from '../support/telegram-webview.js';
 
 /**
  * The Mini App in Debian Chromium against the real server (main.ts start(), SQLite, a bot token so
@@ -18,59 +19,11 @@ import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
  * requests the way a Telegram client does.
  */
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const BOT_TOKEN = '7000001:MINIAPP-e2e-test-bot-token';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const SHOTS = join(process.cwd(), 'test-output', 'miniapp');
-
-const LIGHT = {
-  bg_color: '#ffffff',
-  text_color: '#000000',
-  hint_color: '#707579',
-  link_color: '#3390ec',
-  button_color: '#3390ec',
-  button_text_color: '#ffffff',
-  secondary_bg_color: '#f4f4f5',
-  header_bg_color: '#ffffff',
-  accent_text_color: '#3390ec',
-  section_bg_color: '#ffffff',
-  section_header_text_color: '#3390ec',
-  subtitle_text_color: '#707579',
-  destructive_text_color: '#e53935',
-};
-const DARK = {
-  bg_color: '#212121',
-  text_color: '#ffffff',
-  hint_color: '#aaaaaa',
-  link_color: '#8774e1',
-  button_color: '#8774e1',
-  button_text_color: '#ffffff',
-  secondary_bg_color: '#0f0f0f',
-  header_bg_color: '#212121',
-  accent_text_color: '#8774e1',
-  section_bg_color: '#212121',
-  section_header_text_color: '#aaaaaa',
-  subtitle_text_color: '#aaaaaa',
-  destructive_text_color: '#ee686f',
-};
-
-/** What Telegram's webview would do, installed before the app's scripts run. */
-const WEBVIEW = `(() => {
-  window.__tgEvents = [];
-  window.__tgTheme = window.__tgTheme || ${JSON.stringify(LIGHT)};
-  const reply = (name, data) => setTimeout(() => window.Telegram && window.Telegram.WebView && window.Telegram.WebView.receiveEvent(name, data), 0);
-  window.TelegramWebviewProxy = {
-    postEvent(type, data) {
-      let payload = null;
-      try { payload = data ? JSON.parse(data) : null; } catch (e) { payload = data; }
-      window.__tgEvents.push({ type, payload, hash: location.hash, at: Date.now() });
-      if (type === 'web_app_request_theme') reply('theme_changed', { theme_params: window.__tgTheme });
-      if (type === 'web_app_request_viewport') reply('viewport_changed', { height: window.innerHeight, width: window.innerWidth, is_expanded: true, is_state_stable: true });
-      if (type === 'web_app_request_safe_area') reply('safe_area_changed', { top: 47, bottom: 34, left: 0, right: 0 });
-      if (type === 'web_app_request_content_safe_area') reply('content_safe_area_changed', { top: 0, bottom: 0, left: 0, right: 0 });
-    },
-  };
-})();`;
+const LIGHT = LIGHT_THEME;
+const DARK = DARK_THEME;
 
 type TgEvent = { type: string; payload: Record<string, unknown> | null; hash: string; at: number };
 
@@ -99,15 +52,7 @@ function initDataFor(user: User, lang: string): string {
   );
 }
 
-function launchUrl(initData: string, theme = LIGHT): string {
-  const hash = new URLSearchParams({
-    tgWebAppData: initData,
-    tgWebAppVersion: '8.0',
-    tgWebAppPlatform: 'ios',
-    tgWebAppThemeParams: JSON.stringify(theme),
-  });
-  return `${base}/app/#${hash.toString()}`;
-}
+const launchUrl = (initData: string) => miniAppUrl(base, initData);
 
 async function newContext(opts: { webview?: boolean } = {}): Promise<BrowserContext> {
   // a phone in the center's time zone, as the staff's phones are
@@ -118,7 +63,7 @@ async function newContext(opts: { webview?: boolean } = {}): Promise<BrowserCont
     outside.push(url.toString());
     return route.abort();
   });
-  if (opts.webview !== false) await context.addInitScript(WEBVIEW);
+  if (opts.webview !== false) await context.addInitScript(WEBVIEW_SCRIPT);
   return context;
 }
 
@@ -278,7 +223,7 @@ beforeAll(async () => {
   }
   await s.messages.send({ recipientIds: [salesA.id], subject: 'Team meeting at 17:00', body: 'Please bring this week’s numbers.\n<b>not bold</b>', priority: 'urgent' }, manager);
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
 afterAll(async () => {

@@ -21,10 +21,27 @@ export function kindLabel(t: (k: string, p?: Record<string, string | number>) =>
 
 const SOON_MS = 30 * 60_000;
 
+let early: Promise<Day> | null = null;
+/** Starts loading today's list while the app is still asking who is signed in (one round trip less before the first screen). */
+export function prefetchToday(): void {
+  const p = call(api.api.followups.$get({ query: {} }));
+  p.catch(() => undefined);
+  early = p;
+  // only for the first screen: a list fetched long before Today opens would be stale
+  setTimeout(() => {
+    if (early === p) early = null;
+  }, 5000);
+}
+const loadDay = (): Promise<Day> => {
+  const p = early ?? call(api.api.followups.$get({ query: {} }));
+  early = null;
+  return p;
+};
+
 export function Today({ me }: { me: Me }) {
   const { t, lang } = useI18n();
   const toast = useToast();
-  const day = useAsync(() => call(api.api.followups.$get({ query: {} })), []);
+  const day = useAsync(loadDay, []);
   const [snoozing, setSnoozing] = useState<number | null>(null);
   useMainButton({ text: t('ma.lead.new'), onClick: () => navigate({ name: 'newLead' }) });
 
