@@ -7,6 +7,8 @@ import { createServices, type Services } from './core/services.js';
 import { AppError } from './core/errors.js';
 import { createScheduler } from './scheduler/runner.js';
 import { buildJobs } from './scheduler/jobs.js';
+import { exportCommand, exportUsage, importCommand, importUsage } from './cli-import-export.js';
+import { sheetsConfigFrom } from './core/import/sheets-sync.js';
 
 /** What every command gets: built the same way main.ts builds it (config → db, migrated → services). */
 export interface CliContext {
@@ -26,6 +28,8 @@ const commands: Record<string, Command> = {
   migrate: { usage: 'migrate      apply pending database migrations', run: async (_a, ctx) => (ctx.out('database is up to date'), 0) },
   user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] | user list | user link <id>   (prints a one-time Telegram link, 24 h)', run: userCommand },
   demo: { usage: 'demo         fill an empty database with a believable center (courses, groups, staff, a month of leads)', run: demoCommand },
+  import: { usage: importUsage, run: importCommand },
+  export: { usage: exportUsage, run: exportCommand },
 };
 
 function flags(args: string[]): Record<string, string> {
@@ -157,7 +161,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
   try {
     await migrate(database);
-    const services = createServices({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE });
+    const services = createServices(
+      { db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE },
+      { importMaxBytes: config.IMPORT_MAX_BYTES, sheets: sheetsConfigFrom(config) },
+    );
     return await command.run(args, { config, log, database, services, out, err });
   } catch (e) {
     if (e instanceof AppError) {

@@ -6,6 +6,7 @@ import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import { systemClock } from './core/clock.js';
 import { createServices } from './core/services.js';
+import { sheetsConfigFrom } from './core/import/sheets-sync.js';
 import { createApi } from './api/app.js';
 import { createAdmin } from './admin/admin.js';
 import { createScheduler } from './scheduler/runner.js';
@@ -18,7 +19,10 @@ export async function start(config: Config) {
   const database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
   const applied = await migrate(database);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const services = createServices({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE });
+  const services = createServices(
+    { db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE },
+    { importMaxBytes: config.IMPORT_MAX_BYTES, sheets: sheetsConfigFrom(config) },
+  );
 
   const admin = await services.users.ensureFirstAdmin();
   if (admin) {

@@ -11,13 +11,26 @@ import { createReactivationService } from './reactivation/reactivation.js';
 import { createOfferService } from './offers/offers.js';
 import { createMessageService } from './messages/messages.js';
 import { createTrialJobService } from './trials/trial-jobs.js';
+import { createImportService } from './import/import-service.js';
+import { createConfiguredSheetsSync, type SheetsSyncConfig } from './import/sheets-sync.js';
+
+export interface ServiceOptions {
+  /** IMPORT_MAX_BYTES: the largest Excel file an import accepts */
+  importMaxBytes?: number;
+  /** Google Sheets sync (sheetsConfigFrom(config)); null or absent = not configured */
+  sheets?: SheetsSyncConfig | null;
+}
 
 /** Every core use case, built once from explicit dependencies (wired in main.ts and in tests). */
-export function createServices(deps: CoreDeps) {
+export function createServices(deps: CoreDeps, opts: ServiceOptions = {}) {
+  const leads = createLeadService(deps);
+  const imports = createImportService(deps, { maxBytes: opts.importMaxBytes ?? 50 * 1024 * 1024, intake: leads.intake });
   return {
     deps,
     users: createUserService(deps),
-    leads: createLeadService(deps),
+    leads,
+    imports,
+    sheets: opts.sheets ? createConfiguredSheetsSync(deps, opts.sheets, imports) : null,
     followUps: createFollowUpService(deps),
     telegramLinks: createTelegramLinkService(deps),
     groups: createGroupService(deps),

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import { kvGet, kvSet } from '../shared/kv-state.js';
 import type { ImportService } from './import-service.js';
-import { SheetsError, type SheetsErrorKind, type SheetsFetcher } from './sheets-fetcher.js';
+import { createSheetsFetcher, SheetsError, type SheetsErrorKind, type SheetsFetcher } from './sheets-fetcher.js';
 import type { SheetRow } from './xlsx-reader.js';
 import { detectColumns } from './columns.js';
 
@@ -135,7 +135,38 @@ export function createSheetsSync(deps: CoreDeps, o: SheetsSyncOptions) {
     }
   }
 
-  return { run, status, key };
+  // `sync` is the name the scheduler's job table calls
+  return { run, sync: run, status, key };
+}
+
+export interface SheetsSyncConfig {
+  spreadsheetId: string;
+  range: string;
+  keyFile: string;
+  apiRoot?: string;
+}
+
+/** The sync's settings from configuration, or null when GOOGLE_SHEETS_ID is not set. */
+export function sheetsConfigFrom(c: {
+  GOOGLE_SHEETS_ID?: string;
+  GOOGLE_SHEETS_RANGE?: string;
+  GOOGLE_SHEETS_KEY_FILE?: string;
+  GOOGLE_SHEETS_API_ROOT?: string;
+}): SheetsSyncConfig | null {
+  if (!c.GOOGLE_SHEETS_ID) return null;
+  return {
+    spreadsheetId: c.GOOGLE_SHEETS_ID,
+    // columns A:Z of the first sheet unless a range is configured
+    range: c.GOOGLE_SHEETS_RANGE ?? 'A:Z',
+    // a missing key file is reported by each run (kind `config`), not at start-up
+    keyFile: c.GOOGLE_SHEETS_KEY_FILE ?? '',
+    apiRoot: c.GOOGLE_SHEETS_API_ROOT,
+  };
+}
+
+/** The sync wired with the real Sheets API fetcher. */
+export function createConfiguredSheetsSync(deps: CoreDeps, cfg: SheetsSyncConfig, imports: ImportService): SheetsSync {
+  return createSheetsSync(deps, { spreadsheetId: cfg.spreadsheetId, range: cfg.range, imports, fetcher: createSheetsFetcher(cfg) });
 }
 
 export type SheetsSync = ReturnType<typeof createSheetsSync>;
