@@ -13,6 +13,7 @@ import { createMessageService } from './messages/messages.js';
 import { createTrialJobService } from './trials/trial-jobs.js';
 import { createImportService } from './import/import-service.js';
 import { createConfiguredSheetsSync, type SheetsSyncConfig } from './import/sheets-sync.js';
+import { createOutboxService } from './outbox/outbox-retry.js';
 
 export interface ServiceOptions {
   /** IMPORT_MAX_BYTES: the largest Excel file an import accepts */
@@ -41,6 +42,7 @@ export function createServices(deps: CoreDeps, opts: ServiceOptions = {}) {
     offers: createOfferService(deps),
     messages: createMessageService(deps),
     trials: createTrialJobService(deps),
+    outbox: createOutboxService(deps),
   };
 }
 
