@@ -34,6 +34,7 @@ let base: string;
 let browser: Browser;
 let salesA: User;
 let salesB: User;
+let salesC: User;
 let manager: User;
 let groupId: number;
 const leads: Record<string, number> = {};
@@ -190,6 +191,9 @@ beforeAll(async () => {
   await intakeFor(salesA, 'Trial Two', '+998901110004', { courseId: course.id });
   await intakeFor(salesA, XSS_NAME, '+998901110005');
   await intakeFor(salesB, 'Boris Lead', '+998901110006');
+  // a long list for infinite scrolling: 65 leads, pages of 30
+  salesC = (await s.users.create({ username: 'sales_c', fullName: 'Chori Sotuvchi', role: 'sales', telegramUserId: 1003, ...allWeek })).user;
+  for (let i = 1; i <= 65; i++) await intakeFor(salesC, `Scroll Lead ${String(i).padStart(2, '0')}`, `+99890222${String(i).padStart(4, '0')}`, { source: i % 2 ? 'instagram' : 'telegram' });
   for (const name of ['Trial One', 'Trial Two']) await s.leads.move(leads[name], { to: 'contacted' }, salesA);
   // time has passed: A's first calls are an hour overdue (they are due at +5 minutes otherwise)
   await db()
@@ -426,13 +430,49 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await context.close();
   });
 
+  it('Leads: infinite scroll loads every page once (keyset cursor); filters by source and search', async () => {
+    const { context, page } = await openAs(salesC);
+    await page.getByTestId('tab-leads').click();
+    const rows = page.getByTestId('lead-row');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(30);
+    expect(await page.getByTestId('list-end').count()).toBe(0);
+    /** scrolls like a thumb until the list says it has ended */
+    const scrollToEnd = async () => {
+      for (let i = 0; i < 10 && (await page.getByTestId('list-end').count()) === 0; i++) {
+        await page.mouse.wheel(0, 4000);
+        await page.waitForTimeout(250);
+      }
+      await page.getByTestId('list-end').waitFor({ timeout: 5_000 });
+    };
+    await scrollToEnd();
+    const names = await page.locator('[data-testid="lead-row"] .lead-name').allTextContents();
+    expect(names).toHaveLength(65);
+    expect(new Set(names).size).toBe(65);
+    // newest first
+    expect(names[0]).toBe('Scroll Lead 65');
+    expect(names.at(-1)).toBe('Scroll Lead 01');
+    await page.getByTestId('filter-source').selectOption('telegram');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(30);
+    await scrollToEnd();
+    expect(await page.getByTestId('list-end').textContent()).toContain('32');
+    await page.getByTestId('lead-search').fill('Lead 4');
+    await expect.poll(() => page.locator('[data-testid="lead-row"] .lead-name').allTextContents(), { timeout: 10_000 }).toEqual([
+      'Scroll Lead 48',
+      'Scroll Lead 46',
+      'Scroll Lead 44',
+      'Scroll Lead 42',
+      'Scroll Lead 40',
+    ]);
+    await context.close();
+  }, 60_000);
+
   it('a manager opens the team queue: unassigned and parked leads, and assigns one', async () => {
     const { context, page } = await openAs(manager);
     await page.getByTestId('team').waitFor({ timeout: 10_000 });
     const queued = page.getByTestId('queue-lead');
     await expect.poll(() => queued.allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('Queue Lead')]);
     await expect.poll(() => page.getByTestId('parked-lead').allTextContents()).toEqual([expect.stringContaining('Parked Lead')]);
-    await expect.poll(() => page.getByTestId('person').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('person').count()).toBe(3);
     await queued.first().getByTestId('assign-to').selectOption(String(salesB.id));
     await queued.first().getByTestId('assign').click();
     await expect.poll(() => queued.count(), { timeout: 10_000 }).toBe(0);
@@ -473,7 +513,7 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     // the twelve stored days and today, one bar each; the eight metrics of today
     expect(await page.locator('[data-testid="chart"] rect.bar').count()).toBe(13);
     expect(await page.locator('[data-testid="metrics"] .metric').count()).toBe(8);
-    await expect.poll(() => page.getByTestId('rank-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('rank-row').count()).toBe(3);
     await screenshots(page, 'kpi');
     await visit('#/more', 'more', 'more', false, null);
     await visit('#/new-lead', 'new-lead', 'new-lead', true, 'Save');
