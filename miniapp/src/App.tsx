@@ -64,6 +64,7 @@ function Shell({ me, mock }: { me: Me; mock: boolean }) {
   useEffect(() => {
     window.scrollTo(0, 0);
   }, [hash]);
+  const unread = useUnread(!manager && !inner, hash);
 
   return (
     <>
@@ -72,9 +73,28 @@ function Shell({ me, mock }: { me: Me; mock: boolean }) {
         <Suspense fallback={<Skeleton rows={5} />}>{screenFor(current, me)}</Suspense>
       </main>
       {mock ? <MockMainButton /> : null}
-      {!inner ? <Tabs current={current} manager={manager} /> : null}
+      {!inner ? <Tabs current={current} manager={manager} unread={unread} /> : null}
     </>
   );
+}
+
+/** Unread manager messages for the tab bar, asked again whenever a tab opens; after the first screen has its data. */
+function useUnread(enabled: boolean, hash: string): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    const id = setTimeout(() => {
+      call(api.api.inbox.$get({ query: { limit: '100' } }))
+        .then((r) => live && setN(r.unread))
+        .catch(() => undefined);
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(id);
+    };
+  }, [enabled, hash]);
+  return n;
 }
 
 function screenFor(r: Route, me: Me): ReactNode {
@@ -107,7 +127,7 @@ function screenFor(r: Route, me: Me): ReactNode {
   }
 }
 
-function Tabs({ current, manager }: { current: Route; manager: boolean }) {
+function Tabs({ current, manager, unread }: { current: Route; manager: boolean; unread: number }) {
   const { t } = useI18n();
   const tabs: Array<{ route: Route; icon: IconName; label: string }> = manager
     ? [
@@ -141,6 +161,11 @@ function Tabs({ current, manager }: { current: Route; manager: boolean }) {
               <Icon name={tab.icon} />
             </span>
             <span className="tab-label">{tab.label}</span>
+            {tab.route.name === 'inbox' && unread > 0 ? (
+              <span className="tab-badge" data-testid="unread-badge" aria-label={t('ma.inbox.unread', { n: unread })}>
+                {unread}
+              </span>
+            ) : null}
           </button>
         );
       })}

@@ -352,6 +352,8 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
 
   it('Inbox: urgent message first and unread; opening it marks it read', async () => {
     const { context, page } = await openAs(salesA);
+    // the tab bar shows the unread count before the inbox is opened
+    await expect.poll(() => page.getByTestId('unread-badge').textContent(), { timeout: 10_000 }).toBe('1');
     await page.getByTestId('tab-inbox').click();
     const msg = page.getByTestId('message').first();
     await msg.waitFor({ timeout: 10_000 });
@@ -363,6 +365,8 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await expect.poll(() => page.getByTestId('message-body').textContent()).toContain('<b>not bold</b>');
     await expect.poll(() => msg.getAttribute('data-read')).toBe('true');
     expect(await page.getByTestId('unread-count').textContent()).toBe('Unread: 0');
+    await page.getByTestId('tab-today').click();
+    await expect.poll(() => page.getByTestId('unread-badge').count()).toBe(0);
     const receipts = await db().selectFrom('sales_message_reads').selectAll().where('user_id', '=', salesA.id).execute();
     expect(receipts).toHaveLength(1);
     await context.close();
