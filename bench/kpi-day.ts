@@ -13,8 +13,8 @@ export async function run(names: string[]): Promise<void> {
   if (!names.includes('kpi_day')) return;
   const { database } = await kpiBenchDatabase();
   const services = createServices({ db: database.db, dialect: database.dialect, clock: new ManualClock(AT), log: silentLogger, tz: 'Asia/Tashkent' });
-  const ref = await medianMs(5, () => sql`select count(*) as n from leads`.execute(database.db));
-  const ms = await medianMs(5, () => services.kpi.computeDay(DAY));
+  const ref = await medianMs(9, () => sql`select count(*) as n from leads`.execute(database.db));
+  const ms = await medianMs(9, () => services.kpi.computeDay(DAY), 'kpi_day');
   const rows = await services.kpi.computeDay(DAY);
   const sum = (k: 'daily_contacts' | 'daily_followups' | 'overdue_count') => rows.reduce((s, r) => s + r[k], 0);
   note(`kpi_day: ${rows.length} rows; contacts ${sum('daily_contacts')}, follow-ups done ${sum('daily_followups')}, overdue ${sum('overdue_count')}`);

@@ -106,8 +106,8 @@ export function kpiBenchDatabase(): Promise<{ database: Database; salesIds: numb
   return shared;
 }
 
-/** Median of `runs` timed calls after one warm-up call. */
-export async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+/** Median of `runs` timed calls after one warm-up call (the spread goes to a note line: shared machines are noisy). */
+export async function medianMs(runs: number, fn: () => Promise<unknown>, label?: string): Promise<number> {
   await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -116,5 +116,7 @@ export async function medianMs(runs: number, fn: () => Promise<unknown>): Promis
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = times[Math.floor(times.length / 2)];
+  if (label) note(`${label}: median ${median.toFixed(1)} ms, min ${times[0].toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms over ${runs} runs`);
+  return median;
 }
