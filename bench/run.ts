@@ -7,6 +7,7 @@ const modules: Record<string, () => Promise<BenchModule>> = {
   scans: () => import('./scans.js'),
   telegram: () => import('./telegram-delivery.js'),
   landing: () => import('./landing-intake.js'),
+  my_leads: () => import('./my-leads.js'),
   kpi_day: () => import('./kpi-day.js'),
   analytics_period: () => import('./analytics-period.js'),
   admin_list: () => import('./admin-list.js'),
