@@ -18,17 +18,20 @@ for (const name of ['English', 'Matematika', 'IT']) {
 const services = createServices({ db: database.db, dialect: 'sqlite', clock: new ManualClock('2026-03-04T05:00:00Z'), log: silentLogger, tz: 'Asia/Tashkent' });
 const imports = createImportService(services.deps, { maxBytes: 200 * 1024 * 1024, intake: services.leads.intake });
 
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const dry = await imports.dryRun(file);
 const t1 = performance.now();
 const committed = await imports.commit(dry.importId);
 const t2 = performance.now();
+const cpu = process.cpuUsage(c0);
 const leads = Number((await database.db.selectFrom('leads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 await database.destroy();
 process.stdout.write(
   `${JSON.stringify({
     seconds: (t2 - t0) / 1000,
     dryRunSeconds: (t1 - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rssMb: process.resourceUsage().maxRSS / 1024,
     counts: dry.counts,
     committed,

@@ -119,6 +119,9 @@ const ymd = (y: number, m: number, d: number): string | null => {
   return dt.getUTCMonth() === m - 1 ? `${y}-${pad(m)}-${pad(d)}` : null;
 };
 
+// day number → 'YYYY-MM-DD': a sheet's dates repeat, and formatting each one showed in profiles
+const serialDays = new Map<number, string>();
+
 /**
  * A local calendar date 'YYYY-MM-DD' from an Excel serial (1900 or 1904 system), a Date exceljs
  * built from one, or text written the way people here write dates (dd.mm.yyyy first).
@@ -130,7 +133,12 @@ export function cellDate(v: unknown, date1904 = false): string | null {
     if (!(v >= 1 && v < 200_000)) return null;
     // day 0 is 1899-12-30 in the 1900 system (this absorbs Excel's fictitious 1900-02-29)
     const days = Math.floor(v) + (date1904 ? 1462 : 0);
-    return new Date(Date.UTC(1899, 11, 30) + days * 86_400_000).toISOString().slice(0, 10);
+    let text = serialDays.get(days);
+    if (text === undefined) {
+      text = new Date(Date.UTC(1899, 11, 30) + days * 86_400_000).toISOString().slice(0, 10);
+      if (serialDays.size < 50_000) serialDays.set(days, text);
+    }
+    return text;
   }
   const s = cellText(v);
   if (!s) return null;

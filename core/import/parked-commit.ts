@@ -45,8 +45,9 @@ interface LeadState {
 }
 
 // the same line format as the intake's appendNote, so notes read alike whatever the path
-function appendNote(existing: string | null, note: string, at: Date): string {
-  const line = `[${at.toISOString().slice(0, 16).replace('T', ' ')}] ${note}`;
+const notePrefix = (at: Date) => `[${at.toISOString().slice(0, 16).replace('T', ' ')}] `;
+function appendNote(existing: string | null, note: string, prefix: string): string {
+  const line = prefix + note;
   return existing ? `${existing}\n${line}` : line;
 }
 
@@ -67,8 +68,8 @@ export async function commitParkedChunk(
   rows: ParkedRow[],
   meta: { importId: number; actorId: number | null },
 ): Promise<ParkedChunkResult> {
-  const now = ctx.now;
-  const nowIso = now.toISOString();
+  const nowIso = ctx.now.toISOString();
+  const prefix = notePrefix(ctx.now);
   const phones = rows.flatMap((r) => (r.input.phone2 ? [r.input.phone, r.input.phone2] : [r.input.phone]));
   await lockPhones(t, ctx.dialect, phones);
 
@@ -123,7 +124,7 @@ export async function commitParkedChunk(
       // note the lead already holds, so importing the same file again adds none
       const newNote = input.note && input.note !== existing.lastNote && !(existing.notes ?? '').includes(input.note) ? input.note : null;
       if (newNote) {
-        existing.notes = appendNote(existing.notes, newNote, now);
+        existing.notes = appendNote(existing.notes, newNote, prefix);
         existing.lastNote = newNote;
         existing.changed = true;
       }
@@ -148,7 +149,7 @@ export async function commitParkedChunk(
       row,
       phone: input.phone,
       phone2,
-      notes: input.note ? appendNote(null, input.note, now) : null,
+      notes: input.note ? appendNote(null, input.note, prefix) : null,
       lastNote: input.note ?? null,
       changed: false,
     };

@@ -219,6 +219,14 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     for (const f of planned) expect(f.state).toBe('open');
     const told = await database.db.selectFrom('outbox').select('user_id').where('kind', '=', 'lead_assigned').execute();
     expect(told).toHaveLength(6);
+
+    // the same file again, distributed: every row is a touch on its lead, no lead and no note is added
+    const leadsBefore = await count('leads');
+    const notesBefore = await allNotes();
+    const again = await imports.importFile(ruFile, { distributeNow: true });
+    expect(again.committed).toMatchObject({ created: 0, touched: 8 });
+    expect(await count('leads')).toBe(leadsBefore);
+    expect(await allNotes()).toEqual(notesBefore);
   });
 
   it('the parked commit writes exactly what intake(parked) writes row by row', async () => {
