@@ -36,6 +36,9 @@ import { offersResource } from './resources/offers.js';
 import { centerSettingsResource } from './resources/center-settings.js';
 import { outboxResource } from './resources/outbox.js';
 import { jobRunsResource } from './resources/job-runs.js';
+import { absencesResource } from './resources/absences.js';
+import { adminScheduler } from './admin-scheduler.js';
+import { dashboardHandler, mountDashboardExport } from './dashboard.js';
 
 export const ROOT_PATH = '/admin';
 const COOKIE = 'crm_admin';
@@ -46,27 +49,30 @@ export interface AdminDeps {
   services: Services;
   config: Config;
   log: Log;
+  /** the process's scheduler, for "run now"; without one the back office makes an unstarted one */
+  scheduler?: ResourceDeps['scheduler'];
 }
 
 /** Every resource, in menu order. A feature adds its business actions inside its own file. */
 export function adminResources(deps: ResourceDeps): AdminResource[] {
   return [
-    leadsResource(),
-    followUpsResource(),
-    trialsResource(),
+    leadsResource(deps),
+    followUpsResource(deps),
+    trialsResource(deps),
     reactivationsResource(),
     usersResource(deps),
-    leaveRequestsResource(),
+    leaveRequestsResource(deps),
+    absencesResource(deps),
     kpiDailyResource(),
-    salesMessagesResource(),
+    salesMessagesResource(deps),
     coursesResource(),
     studyGroupsResource(),
     roomsResource(),
     holidaysResource(),
     offersResource(),
     centerSettingsResource(),
-    outboxResource(),
-    jobRunsResource(),
+    outboxResource(deps),
+    jobRunsResource(deps),
   ];
 }
 
@@ -102,7 +108,8 @@ function cookieLang(req: Request): Lang | null {
 export function createAdminJs(deps: ResourceDeps): AdminJS {
   const { adapter, services } = deps;
   const core = services.deps;
-  const modules = adminResources(deps);
+  // one scheduler for every "run now" of this instance (its in-flight guard is per instance)
+  const modules = adminResources({ ...deps, scheduler: deps.scheduler ?? adminScheduler(deps) });
   const resources: ResourceWithOptions[] = modules.map((m) => ({
     resource: new KyselyResource(kyselyTable(m.spec, adapter)),
     // the list opens in the table's natural order (newest leads first, follow-ups by due time…)
@@ -121,7 +128,7 @@ export function createAdminJs(deps: ResourceDeps): AdminJS {
     logoutPath: `${ROOT_PATH}/logout`,
     resources,
     componentLoader: createComponentLoader(),
-    dashboard: { component: COMPONENTS.dashboard },
+    dashboard: { component: COMPONENTS.dashboard, handler: dashboardHandler(services) as never },
     settings: { defaultPerPage: 20 },
     locale: (() => locales[requestLang.getStore()?.lang ?? 'uz']) as never,
     branding: async () => {
@@ -151,7 +158,7 @@ export async function createAdmin(deps: AdminDeps) {
   process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
 
   const adapter: AdapterDeps = { db: core.db, dialect: core.dialect, tz: core.tz, now: () => core.clock.now() };
-  const admin = createAdminJs({ services, adapter, config });
+  const admin = createAdminJs({ services, adapter, config, scheduler: deps.scheduler });
 
   const login = createStaffLogin(core);
   const secure = config.PUBLIC_URL.startsWith('https:');
@@ -268,6 +275,10 @@ export async function createAdmin(deps: AdminDeps) {
     // settings on the store it is given, and would otherwise replace ours (on regenerate).
     { secret, resave: false, saveUninitialized: false, store: new session.MemoryStore() },
   );
+  // the dashboard's Excel export: a plain download, behind the same session and role checks
+  const downloads = express.Router();
+  mountDashboardExport(downloads, services);
+  app.use(ROOT_PATH, downloads);
   app.use(ROOT_PATH, router);
 
   app.use((err: Error & { statusCode?: number }, req: Request, res: Response, _next: NextFunction) => {

@@ -10,6 +10,8 @@ export interface ResourceDeps {
   services: Services;
   adapter: AdapterDeps;
   config: Config;
+  /** runs jobs for "run now" (the process's scheduler, or one the back office makes for itself) */
+  scheduler?: { names(): string[]; runNow(name: string): Promise<import('../scheduler/runner.js').RunOutcome> };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { enumLabels } from '../locale.js';
-import { col, NAV, readOnly, viewOnly, type AdminResource } from '../resource-kit.js';
+import { col, NAV, readOnly, viewOnly, type AdminResource, type ResourceDeps } from '../resource-kit.js';
+import { actionLabels, withActions } from '../actions/kit.js';
+import { leadActions } from '../actions/lead-actions.js';
 
 export const LEAD_STATUSES = [
   'new', 'contacted', 'interested', 'trial_registered', 'trial_attended', 'trial_not_attended', 'offer_sent', 'enrolled', 'lost', 'reactivation',
@@ -9,13 +11,15 @@ export const LEAD_SOURCES = [
 ] as const;
 const LOST_REASONS = ['price', 'schedule', 'other_center', 'no_answer', 'not_interested', 'wrong_number', 'left', 'other'] as const;
 
+const ACTIONS = ['reassign', 'bulkReassign', 'merge', 'releaseParked', 'releaseParkedMany', 'correctStatus', 'markLost', 'timeline'];
+
 /**
  * Leads. Every change to a lead has business rules (events, follow-ups, outbox), so the table is
  * read through the adapter and written only through core: intake, status, reassign, merge and
  * release are actions of this resource that call `services.leads` (added with the lead core).
  * Names are plain text columns: AdminJS renders them as text, never as HTML.
  */
-export function leadsResource(): AdminResource {
+export function leadsResource(deps: ResourceDeps): AdminResource {
   return {
     spec: {
       id: 'leads',
@@ -62,7 +66,7 @@ export function leadsResource(): AdminResource {
       navigation: NAV.sales,
       listProperties: ['id', 'name', 'phone', 'status', 'source', 'course_id', 'assigned_to', 'created_at'],
       filterProperties: ['status', 'source', 'assigned_to', 'created_at', 'name', 'phone', 'course_id', 'parked', 'lost_reason'],
-      actions: viewOnly(),
+      actions: withActions(viewOnly(), leadActions(deps)),
     },
     locale: {
       labels: (lang) => ({
@@ -72,7 +76,7 @@ export function leadsResource(): AdminResource {
       }),
       words: {
         uz: {
-          name: 'Lidlar',
+          actions: actionLabels('uz', ACTIONS), name: 'Lidlar',
           properties: {
             name: 'Ism', phone: 'Telefon', phone2: 'Qo‘shimcha telefon', status: 'Holat', source: 'Manba', assigned_to: 'Mas’ul sotuvchi', parked: 'Kutishda (import)',
             student_name: "O'quvchi ismi", student_age: "O'quvchi yoshi", student_level: 'Daraja', lost_reason: 'Yo‘qotish sababi', lost_reason_text: 'Sabab izohi',
@@ -81,7 +85,7 @@ export function leadsResource(): AdminResource {
           },
         },
         ru: {
-          name: 'Лиды',
+          actions: actionLabels('ru', ACTIONS), name: 'Лиды',
           properties: {
             name: 'Имя', phone: 'Телефон', phone2: 'Доп. телефон', status: 'Статус', source: 'Источник', assigned_to: 'Ответственный', parked: 'Отложен (импорт)',
             student_name: 'Имя ученика', student_age: 'Возраст ученика', student_level: 'Уровень', lost_reason: 'Причина потери', lost_reason_text: 'Комментарий к причине',
@@ -90,7 +94,7 @@ export function leadsResource(): AdminResource {
           },
         },
         en: {
-          name: 'Leads',
+          actions: actionLabels('en', ACTIONS), name: 'Leads',
           properties: {
             name: 'Name', phone: 'Phone', phone2: 'Second phone', status: 'Status', source: 'Source', assigned_to: 'Assigned to', parked: 'Parked (import)',
             student_name: 'Student name', student_age: 'Student age', student_level: 'Level', lost_reason: 'Lost reason', lost_reason_text: 'Lost reason note',

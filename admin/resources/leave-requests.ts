@@ -1,9 +1,13 @@
-import { col, NAV, readOnly, viewOnly, type AdminResource } from '../resource-kit.js';
+import { col, NAV, readOnly, viewOnly, type AdminResource, type ResourceDeps } from '../resource-kit.js';
+import { actionLabels, withActions } from '../actions/kit.js';
+import { leaveActions } from '../actions/team-actions.js';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const;
 
+const ACTIONS = ['approve', 'reject'];
+
 /** Leave requests: approve / reject (with reason) are core actions added here (they move follow-ups). */
-export function leaveRequestsResource(): AdminResource {
+export function leaveRequestsResource(deps: ResourceDeps): AdminResource {
   return {
     spec: {
       id: 'leave_requests',
@@ -29,7 +33,7 @@ export function leaveRequestsResource(): AdminResource {
       navigation: NAV.team,
       listProperties: ['id', 'user_id', 'start_date', 'end_date', 'start_time', 'end_time', 'status', 'created_at'],
       filterProperties: ['status', 'user_id', 'start_date'],
-      actions: viewOnly(),
+      actions: withActions(viewOnly(), leaveActions(deps)),
     },
     locale: {
       labels: (lang) => ({
@@ -40,9 +44,9 @@ export function leaveRequestsResource(): AdminResource {
         }[lang],
       }),
       words: {
-        uz: { name: "Ta'til so'rovlari", properties: { start_date: 'Boshlanish sanasi', end_date: 'Tugash sanasi', start_time: 'Boshlanish vaqti', end_time: 'Tugash vaqti', reason: 'Sabab', decided_by: 'Qaror qilgan', decided_at: 'Qaror vaqti', rejection_reason: 'Rad etish sababi' } },
-        ru: { name: 'Заявки на отпуск', properties: { start_date: 'Дата начала', end_date: 'Дата конца', start_time: 'Время начала', end_time: 'Время конца', reason: 'Причина', decided_by: 'Решил', decided_at: 'Решено', rejection_reason: 'Причина отказа' } },
-        en: { name: 'Leave requests', properties: { start_date: 'Start date', end_date: 'End date', start_time: 'Start time', end_time: 'End time', reason: 'Reason', decided_by: 'Decided by', decided_at: 'Decided at', rejection_reason: 'Rejection reason' } },
+        uz: { actions: actionLabels('uz', ACTIONS), name: "Ta'til so'rovlari", properties: { start_date: 'Boshlanish sanasi', end_date: 'Tugash sanasi', start_time: 'Boshlanish vaqti', end_time: 'Tugash vaqti', reason: 'Sabab', decided_by: 'Qaror qilgan', decided_at: 'Qaror vaqti', rejection_reason: 'Rad etish sababi' } },
+        ru: { actions: actionLabels('ru', ACTIONS), name: 'Заявки на отпуск', properties: { start_date: 'Дата начала', end_date: 'Дата конца', start_time: 'Время начала', end_time: 'Время конца', reason: 'Причина', decided_by: 'Решил', decided_at: 'Решено', rejection_reason: 'Причина отказа' } },
+        en: { actions: actionLabels('en', ACTIONS), name: 'Leave requests', properties: { start_date: 'Start date', end_date: 'End date', start_time: 'Start time', end_time: 'End time', reason: 'Reason', decided_by: 'Decided by', decided_at: 'Decided at', rejection_reason: 'Rejection reason' } },
       },
     },
   };

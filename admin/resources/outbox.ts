@@ -1,11 +1,15 @@
 import { enumLabels } from '../locale.js';
-import { col, NAV, readOnly, viewOnly, type AdminResource } from '../resource-kit.js';
+import { col, NAV, readOnly, viewOnly, type AdminResource, type ResourceDeps } from '../resource-kit.js';
+import { actionLabels, withActions } from '../actions/kit.js';
+import { outboxActions } from '../actions/ops-actions.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 
+const ACTIONS = ['retry', 'bulkRetry'];
+
 /** Telegram outbox: failed deliveries with their reason; "retry" is a core action added here. */
-export function outboxResource(): AdminResource {
+export function outboxResource(deps: ResourceDeps): AdminResource {
   return {
     spec: {
       id: 'outbox',
@@ -31,7 +35,7 @@ export function outboxResource(): AdminResource {
       navigation: NAV.system,
       listProperties: ['id', 'kind', 'user_id', 'status', 'attempts', 'last_error', 'not_before', 'created_at'],
       filterProperties: ['status', 'kind', 'user_id', 'created_at', 'last_error'],
-      actions: viewOnly(),
+      actions: withActions(viewOnly(), outboxActions(deps)),
     },
     locale: {
       labels: (lang) => ({
@@ -43,9 +47,9 @@ export function outboxResource(): AdminResource {
         }[lang],
       }),
       words: {
-        uz: { name: 'Telegram navbati', properties: { kind: 'Turi', user_id: 'Qabul qiluvchi', chat_id: 'Chat ID', attempts: 'Urinishlar', last_error: 'Xato sababi', not_before: 'Yuborish vaqti', sent_at: 'Yuborilgan', payload: 'Mazmuni' } },
-        ru: { name: 'Очередь Telegram', properties: { kind: 'Вид', user_id: 'Получатель', chat_id: 'ID чата', attempts: 'Попыток', last_error: 'Причина ошибки', not_before: 'Не раньше', sent_at: 'Отправлено', payload: 'Содержимое' } },
-        en: { name: 'Telegram outbox', properties: { kind: 'Kind', user_id: 'Recipient', chat_id: 'Chat id', attempts: 'Attempts', last_error: 'Failure reason', not_before: 'Not before', sent_at: 'Sent at', payload: 'Payload' } },
+        uz: { actions: actionLabels('uz', ACTIONS), name: 'Telegram navbati', properties: { kind: 'Turi', user_id: 'Qabul qiluvchi', chat_id: 'Chat ID', attempts: 'Urinishlar', last_error: 'Xato sababi', not_before: 'Yuborish vaqti', sent_at: 'Yuborilgan', payload: 'Mazmuni' } },
+        ru: { actions: actionLabels('ru', ACTIONS), name: 'Очередь Telegram', properties: { kind: 'Вид', user_id: 'Получатель', chat_id: 'ID чата', attempts: 'Попыток', last_error: 'Причина ошибки', not_before: 'Не раньше', sent_at: 'Отправлено', payload: 'Содержимое' } },
+        en: { actions: actionLabels('en', ACTIONS), name: 'Telegram outbox', properties: { kind: 'Kind', user_id: 'Recipient', chat_id: 'Chat id', attempts: 'Attempts', last_error: 'Failure reason', not_before: 'Not before', sent_at: 'Sent at', payload: 'Payload' } },
       },
     },
   };

@@ -1,9 +1,13 @@
-import { col, NAV, readOnly, viewOnly, type AdminResource } from '../resource-kit.js';
+import { col, NAV, readOnly, viewOnly, type AdminResource, type ResourceDeps } from '../resource-kit.js';
+import { actionLabels, withActions } from '../actions/kit.js';
+import { trialActions } from '../actions/ops-actions.js';
 
 const RESULTS = ['attended', 'not_attended', 'offer_sent', 'accepted', 'rejected'] as const;
 
+const ACTIONS = ['correctResult'];
+
 /** Trial lessons: booked, moved and resulted through core (seat checks, reminders, status moves). */
-export function trialsResource(): AdminResource {
+export function trialsResource(deps: ResourceDeps): AdminResource {
   return {
     spec: {
       id: 'trials',
@@ -31,7 +35,7 @@ export function trialsResource(): AdminResource {
       navigation: NAV.sales,
       listProperties: ['id', 'lead_id', 'group_id', 'sales_id', 'date', 'time', 'result', 'cancelled'],
       filterProperties: ['date', 'group_id', 'sales_id', 'result', 'cancelled', 'lead_id'],
-      actions: viewOnly(),
+      actions: withActions(viewOnly(), trialActions(deps)),
     },
     locale: {
       labels: (lang) => ({
@@ -42,9 +46,9 @@ export function trialsResource(): AdminResource {
         }[lang],
       }),
       words: {
-        uz: { name: 'Sinov darslari', properties: { starts_at: 'Boshlanishi', ends_at: 'Tugashi', result: 'Natija', cancelled: 'Bekor qilingan', booked_by: 'Yozgan', booked_at: 'Yozilgan vaqti' } },
-        ru: { name: 'Пробные уроки', properties: { starts_at: 'Начало', ends_at: 'Конец', result: 'Результат', cancelled: 'Отменён', booked_by: 'Записал', booked_at: 'Записан в' } },
-        en: { name: 'Trial lessons', properties: { starts_at: 'Starts', ends_at: 'Ends', result: 'Result', cancelled: 'Cancelled', booked_by: 'Booked by', booked_at: 'Booked at' } },
+        uz: { actions: actionLabels('uz', ACTIONS), name: 'Sinov darslari', properties: { starts_at: 'Boshlanishi', ends_at: 'Tugashi', result: 'Natija', cancelled: 'Bekor qilingan', booked_by: 'Yozgan', booked_at: 'Yozilgan vaqti' } },
+        ru: { actions: actionLabels('ru', ACTIONS), name: 'Пробные уроки', properties: { starts_at: 'Начало', ends_at: 'Конец', result: 'Результат', cancelled: 'Отменён', booked_by: 'Записал', booked_at: 'Записан в' } },
+        en: { actions: actionLabels('en', ACTIONS), name: 'Trial lessons', properties: { starts_at: 'Starts', ends_at: 'Ends', result: 'Result', cancelled: 'Cancelled', booked_by: 'Booked by', booked_at: 'Booked at' } },
       },
     },
   };

@@ -5,6 +5,10 @@ import type { AdminPrincipal, Values, WriteContext } from '../adapter/spec.js';
 import { validationError } from '../adapter/resource.js';
 import { enumLabels } from '../locale.js';
 import { col, isAdmin, isStaff, NAV, roleOf, type AdminResource, type ResourceDeps } from '../resource-kit.js';
+import { actionLabels, withActions } from '../actions/kit.js';
+import { userActions } from '../actions/team-actions.js';
+
+const ACTIONS = ['telegramLink', 'deactivate', 'resetPassword', 'markAbsent'];
 
 const ROLES = ['admin', 'sales_manager', 'sales'] as const;
 const LANGS = ['uz', 'ru', 'en'] as const;
@@ -133,21 +137,24 @@ export function usersResource(deps: ResourceDeps): AdminResource {
         'id', 'username', 'full_name', 'role', 'phone', 'language', 'work_start', 'work_end', 'work_days', 'is_active_sales', 'course_ids',
         'is_active', 'telegram_user_id', 'open_lead_count', 'last_assigned_at', 'blocked_since', 'failed_logins', 'locked_until', 'created_at', 'updated_at',
       ],
-      actions: {
-        list: { isAccessible: isStaff },
-        show: { isAccessible: isStaff },
-        search: { isAccessible: isStaff },
-        new: { isAccessible: isStaff },
-        edit: { isAccessible: managerMayTouch },
-        delete: { isAccessible: isAdmin },
-        bulkDelete: { isAccessible: isAdmin },
-      },
+      actions: withActions(
+        {
+          list: { isAccessible: isStaff },
+          show: { isAccessible: isStaff },
+          search: { isAccessible: isStaff },
+          new: { isAccessible: isStaff },
+          edit: { isAccessible: managerMayTouch },
+          delete: { isAccessible: isAdmin },
+          bulkDelete: { isAccessible: isAdmin },
+        },
+        userActions(deps),
+      ),
     },
     locale: {
       labels: (lang) => ({ ...enumLabels(lang, 'role', ROLES, 'role'), language: { uz: "O'zbekcha", ru: 'Русский', en: 'English' } }),
       words: {
         uz: {
-          name: 'Xodimlar',
+          actions: actionLabels('uz', ACTIONS), name: 'Xodimlar',
           properties: {
             username: 'Foydalanuvchi nomi', full_name: 'F.I.Sh.', role: 'Rol', password: 'Yangi parol', language: 'Til',
             work_start: 'Ish boshlanishi', work_end: 'Ish tugashi', work_days: 'Ish kunlari (1=Du … 7=Ya)', is_active_sales: 'Lid taqsimotida',
@@ -156,7 +163,7 @@ export function usersResource(deps: ResourceDeps): AdminResource {
           },
         },
         ru: {
-          name: 'Сотрудники',
+          actions: actionLabels('ru', ACTIONS), name: 'Сотрудники',
           properties: {
             username: 'Имя пользователя', full_name: 'ФИО', role: 'Роль', password: 'Новый пароль', language: 'Язык',
             work_start: 'Начало работы', work_end: 'Конец работы', work_days: 'Рабочие дни (1=Пн … 7=Вс)', is_active_sales: 'В распределении лидов',
@@ -165,7 +172,7 @@ export function usersResource(deps: ResourceDeps): AdminResource {
           },
         },
         en: {
-          name: 'Staff',
+          actions: actionLabels('en', ACTIONS), name: 'Staff',
           properties: {
             username: 'Username', full_name: 'Full name', role: 'Role', password: 'New password', language: 'Language',
             work_start: 'Work starts', work_end: 'Work ends', work_days: 'Work days (1=Mon … 7=Sun)', is_active_sales: 'Receives leads',

@@ -1,3 +1,4 @@
+import adminActions from './catalogs/admin-actions.js';
 import bot from './catalogs/bot.js';
 import common from './catalogs/common.js';
 import importExport from './catalogs/import-export.js';
@@ -11,6 +12,7 @@ type Catalog = { uz: Record<string, string>; ru: Record<string, string>; en: Rec
 
 // One list of feature catalogs; a feature adds its file here. A test fails when a key is missing in a language.
 export const catalogs: Record<string, Catalog> = {
+  adminActions,
   bot,
   common,
   importExport,

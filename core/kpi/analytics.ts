@@ -144,9 +144,12 @@ export function createAnalyticsService(deps: CoreDeps) {
     const byStatus: Record<LeadStatus, number> = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;
     const sourceMap = new Map<string, { source: string; total: number; open: number; enrolled: number; lost: number; byStatus: Partial<Record<LeadStatus, number>> }>();
     let createdTotal = 0;
+    // leads per day by source (the back-office dashboard's stacked chart)
+    const daySource = new Map<string, number>();
     for (const r of created) {
       const count = n(r.n);
       createdTotal += count;
+      daySource.set(`${r.day}|${r.source}`, (daySource.get(`${r.day}|${r.source}`) ?? 0) + count);
       byStatus[r.status] = (byStatus[r.status] ?? 0) + count;
       const s = sourceMap.get(r.source) ?? { source: r.source, total: 0, open: 0, enrolled: 0, lost: 0, byStatus: {} };
       s.total += count;
@@ -258,6 +261,12 @@ export function createAnalyticsService(deps: CoreDeps) {
         responseTime: avg(allResp),
       },
       series: [...series.values()],
+      createdBySource: [...daySource.entries()]
+        .map(([k, count]) => {
+          const [date, source] = k.split('|');
+          return { date, source, count };
+        })
+        .sort((x, y) => x.date.localeCompare(y.date) || x.source.localeCompare(y.source)),
       funnel: { byStatus, bySource },
       lostReasons,
       trials: trialsBy,

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiController } from 'adminjs';
+import type AdminJS from 'adminjs';
+import ExcelJS from 'exceljs';
+import { PassThrough } from 'node:stream';
+import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
+import { addUser, servicesFor, tash } from '../support/fixtures.js';
+import { queueRows } from '../support/outbox-rows.js';
+import { loadConfig } from '../../config.js';
+import type { Services } from '../../core/services.js';
+import type { ManualClock } from '../../core/clock.js';
+import type { User } from '../../db/types.js';
+import { createAdminJs } from '../../admin/admin.js';
+import type { AdminPrincipal } from '../../admin/adapter/spec.js';
+import { requestLang } from '../../admin/locale.js';
+import { loadDashboard } from '../../admin/dashboard.js';
+import { dashboardTables } from '../../core/export/dashboard-export.js';
+import { writeTables } from '../../core/export/analytics-export.js';
+
+type Answer = {
+  record?: { params: Record<string, unknown> };
+  notice?: { type: string; message: string };
+  redirectUrl?: string;
+  crm?: { ok?: boolean; fields?: Record<string, string>; form?: { fields: Array<{ name: string; options?: Array<{ value: string; label: string }> }> }; data?: any; result?: any };
+};
+
+const principal = (u: User): AdminPrincipal => ({ id: u.id, role: u.role, email: u.username, title: u.full_name });
+
+describe.each(dialects())('back-office business actions on %s', (dialect) => {
+  let database: TestDatabase;
+  let services: Services;
+  let clock: ManualClock;
+  let admin: AdminJS;
+  let boss: User;
+  let manager: User;
+  let otherManager: User;
+  let aziza: User;
+  let bobur: User;
+
+  beforeAll(async () => {
+    database = await freshDatabase(dialect);
+    ({ services, clock } = servicesFor(database, tash('2026-03-02T10:00')));
+    boss = await addUser(services, { role: 'admin', fullName: 'Bosh Admin', password: 'secret-pass-1' });
+    manager = await addUser(services, { role: 'sales_manager', fullName: 'Malika Menejer', password: 'secret-pass-1' });
+    otherManager = await addUser(services, { role: 'sales_manager', fullName: 'Nodir Menejer', password: 'secret-pass-1' });
+    aziza = await addUser(services, { fullName: 'Aziza Sotuvchi', telegramUserId: 501 });
+    bobur = await addUser(services, { fullName: 'Bobur Sotuvchi', telegramUserId: 502 });
+    admin = createAdminJs({ services, adapter: { db: database.db, dialect, tz: 'Asia/Tashkent', now: () => clock.now() }, config: loadConfig({}) });
+  });
+  afterAll(async () => database.cleanup());
+
+  const as = (u: User) => new ApiController({ admin }, principal(u));
+  const record = (u: User, resourceId: string, recordId: number, action: string, payload?: Record<string, string>, lang: 'uz' | 'ru' | 'en' = 'uz') =>
+    requestLang.run({ lang }, () =>
+      as(u).recordAction({ params: { resourceId, recordId: String(recordId), action }, method: payload ? 'post' : 'get', payload, query: {} } as never, {}),
+    ) as Promise<Answer>;
+  const bulk = (u: User, resourceId: string, ids: number[], action: string, payload?: Record<string, string>) =>
+    as(u).bulkAction({ params: { resourceId, action }, query: { recordIds: ids.join(',') }, method: payload ? 'post' : 'get', payload } as never, {}) as Promise<Answer>;
+  const resource = (u: User, resourceId: string, action: string, payload?: Record<string, string>) =>
+    as(u).resourceAction({ params: { resourceId, action }, method: payload ? 'post' : 'get', payload, query: {} } as never, {}) as Promise<Answer>;
+
+  it('reassigns a lead: the form offers active salespeople, the lead moves, the new assignee is told, the timeline names who', async () => {
+    const { lead } = await services.leads.intake({ name: 'Aziz Karimov', phone: '+998901234567', source: 'instagram' }, aziza);
+    const form = await record(manager, 'leads', lead.id, 'reassign');
+    const options = form.crm!.form!.fields[0].options!.map((o) => o.label);
+    expect(options.some((l) => l.startsWith('Bobur Sotuvchi'))).toBe(true);
+    // the current assignee is not offered
+    expect(options.some((l) => l.startsWith('Aziza Sotuvchi'))).toBe(false);
+
+    const refused = await record(manager, 'leads', lead.id, 'reassign', { toUserId: '' });
+    expect(refused.crm?.ok).toBe(false);
+    expect(refused.crm?.fields).toHaveProperty('toUserId');
+    expect(refused.notice?.type).toBe('error');
+    expect(refused.notice?.message).toContain('«Sotuvchi»');
+
+    const done = await record(manager, 'leads', lead.id, 'reassign', { toUserId: String(bobur.id) });
+    expect(done.notice).toMatchObject({ type: 'success' });
+    expect(done.notice!.message).toContain('Bobur Sotuvchi');
+    expect(done.redirectUrl).toBe(`/admin/resources/leads/records/${lead.id}/show`);
+    expect(done.record?.params.assigned_to).toBe(bobur.id);
+    const told = await database.db.selectFrom('outbox').selectAll().where('user_id', '=', bobur.id).where('kind', '=', 'lead_assigned').execute();
+    expect(told.map((r) => JSON.parse(r.payload).leadId)).toContain(lead.id);
+
+    const timeline = await record(manager, 'leads', lead.id, 'timeline', undefined, 'ru');
+    const rows = timeline.crm!.data.rows as Array<{ who: string; what: string; details: string }>;
+    const moved = rows.find((r) => r.what === 'Передан другому продавцу');
+    expect(moved?.who).toBe('Malika Menejer');
+    expect(moved?.details).toContain('Aziza Sotuvchi → Bobur Sotuvchi');
+    expect(timeline.crm!.data.headers).toContain('Кто');
+  });
+
+  it('a correction needs a reason, and the refusal names the field; a lost lead needs its reason', async () => {
+    const { lead } = await services.leads.intake({ name: 'Dilnoza', phone: '+998901234568', source: 'form' }, aziza);
+    const noReason = await record(manager, 'leads', lead.id, 'correctStatus', { to: 'interested', reason: ' ' });
+    expect(noReason.crm?.fields).toHaveProperty('reason');
+    expect(noReason.notice?.message).toContain('«Sabab»');
+    const corrected = await record(manager, 'leads', lead.id, 'correctStatus', { to: 'interested', reason: 'talked at the desk' });
+    expect(corrected.notice?.type).toBe('success');
+    expect((await services.leads.get(lead.id, manager)).status).toBe('interested');
+
+    const lostNoReason = await record(manager, 'leads', lead.id, 'markLost', { lostReason: '' });
+    expect(lostNoReason.crm?.fields).toHaveProperty('lostReason');
+    const lostOther = await record(manager, 'leads', lead.id, 'markLost', { lostReason: 'other', lostReasonText: '' });
+    // core's refusal lands on the note field of the form
+    expect(lostOther.crm?.fields).toHaveProperty('lostReasonText');
+    const lost = await record(manager, 'leads', lead.id, 'markLost', { lostReason: 'price' });
+    expect(lost.notice?.type).toBe('success');
+    expect((await services.leads.get(lead.id, manager))).toMatchObject({ status: 'lost', lost_reason: 'price' });
+  });
+
+  it('merges, releases parked leads and bulk-reassigns through core', async () => {
+    const a = (await services.leads.intake({ name: 'Jasur', phone: '+998901111001', source: 'walk_in' }, aziza)).lead;
+    const b = (await services.leads.intake({ name: 'Jasur', phone: '+998901111002', source: 'walk_in' }, bobur)).lead;
+    const mergeForm = await record(manager, 'leads', a.id, 'merge');
+    expect(mergeForm.crm!.form!.fields[0]).toMatchObject({ name: 'otherId' });
+    expect(JSON.stringify(mergeForm.crm!.form)).toContain(`${b.id} — Jasur`);
+    const merged = await record(manager, 'leads', a.id, 'merge', { otherId: `${b.id} — Jasur` });
+    expect(merged.notice?.type).toBe('success');
+    expect((await database.db.selectFrom('leads').select('merged_into').where('id', '=', b.id).executeTakeFirstOrThrow()).merged_into).toBe(a.id);
+
+    const p1 = (await services.leads.intake({ name: 'Parked One', phone: '+998901111003', source: 'excel', parked: true })).lead;
+    const p2 = (await services.leads.intake({ name: 'Parked Two', phone: '+998901111004', source: 'excel', parked: true })).lead;
+    const released = await bulk(manager, 'leads', [p1.id], 'releaseParked', { _submit: '1' });
+    expect(released.notice?.message).toContain('1');
+    const rows = await database.db.selectFrom('leads').select(['id', 'parked']).where('id', 'in', [p1.id, p2.id]).orderBy('id').execute();
+    expect(rows.map((r) => r.parked)).toEqual([0, 1]);
+
+    const moved = await bulk(manager, 'leads', [p2.id, a.id], 'bulkReassign', { toUserId: String(bobur.id) });
+    expect(moved.notice?.type).toBe('success');
+    const after = await database.db.selectFrom('leads').select(['assigned_to']).where('id', 'in', [p2.id, a.id]).execute();
+    expect(after.every((r) => r.assigned_to === bobur.id)).toBe(true);
+  });
+
+  it('approves and rejects leave (a reason required), marks absence', async () => {
+    const one = await services.leave.request({ startDate: '2026-03-10', reason: 'family' }, aziza);
+    const two = await services.leave.request({ startDate: '2026-03-12', reason: 'trip' }, bobur);
+    const approveForm = await record(manager, 'leave_requests', one.id, 'approve');
+    expect(JSON.stringify(approveForm.crm!.form)).toContain('Aziza Sotuvchi');
+    const approved = await record(manager, 'leave_requests', one.id, 'approve', { _submit: '1' });
+    expect(approved.record?.params.status).toBe('approved');
+
+    const empty = await record(manager, 'leave_requests', two.id, 'reject', { reason: '' });
+    expect(empty.crm?.fields).toHaveProperty('reason');
+    expect(empty.notice?.message).toContain('«Sabab»');
+    const rejected = await record(manager, 'leave_requests', two.id, 'reject', { reason: 'busy week' });
+    expect(rejected.record?.params).toMatchObject({ status: 'rejected', rejection_reason: 'busy week' });
+    // decided requests offer no decision any more
+    const again = await record(manager, 'leave_requests', two.id, 'approve', { _submit: '1' });
+    expect(again.notice?.type).toBe('error');
+
+    const absent = await resource(manager, 'absences', 'markAbsent', { userId: String(aziza.id), date: '2026-03-05' });
+    expect(absent.notice?.type).toBe('success');
+    const marked = await database.db.selectFrom('absences').select(['user_id', 'marked_by']).where('date', '=', '2026-03-05').execute();
+    expect(marked).toEqual([{ user_id: aziza.id, marked_by: manager.id }]);
+  });
+
+  it('sends a message to two salespeople and shows who read it; another manager cannot see it', async () => {
+    const sent = await resource(manager, 'sales_messages', 'compose', {
+      recipientIds: `${aziza.id},${bobur.id}`,
+      priority: 'high',
+      subject: 'Plan',
+      body: 'Call every new lead today',
+    });
+    expect(sent.notice?.type).toBe('success');
+    const id = Number(/records\/(\d+)\/show/.exec(sent.redirectUrl!)![1]);
+    const outbox = await database.db.selectFrom('outbox').select(['user_id']).where('kind', '=', 'manager_message').execute();
+    expect(outbox.map((r) => r.user_id).sort()).toEqual([aziza.id, bobur.id].sort());
+
+    let status = await record(manager, 'sales_messages', id, 'readStatus');
+    expect(status.crm!.data.rows.map((r: { read: boolean }) => r.read)).toEqual([false, false]);
+    await services.messages.markRead(id, aziza);
+    status = await record(manager, 'sales_messages', id, 'readStatus');
+    const byName = Object.fromEntries(status.crm!.data.rows.map((r: { name: string; status: string }) => [r.name, r.status]));
+    expect(byName).toEqual({ 'Aziza Sotuvchi': "O'qildi", 'Bobur Sotuvchi': "O'qilmagan" });
+    expect(status.crm!.data.summary).toBe('1 / 2 o‘qidi');
+
+    const empty = await resource(manager, 'sales_messages', 'compose', { recipientIds: '', subject: 'x', body: 'y' });
+    expect(empty.crm?.fields).toHaveProperty('recipientIds');
+    const foreign = await record(otherManager, 'sales_messages', id, 'readStatus');
+    expect(foreign.crm?.data).toBeUndefined();
+  });
+
+  it('retries a failed delivery and runs a job now (a job_runs row appears)', async () => {
+    const [failed] = await queueRows(database.db, [{ chatId: '501', userId: aziza.id, status: 'failed' }], clock.now());
+    const retried = await record(manager, 'outbox', failed, 'retry', { _submit: '1' });
+    expect(retried.notice?.type).toBe('success');
+    expect(retried.record?.params.status).toBe('pending');
+    const twice = await record(manager, 'outbox', failed, 'retry', { _submit: '1' });
+    expect(twice.notice?.type).toBe('error');
+
+    const before = await database.db.selectFrom('job_runs').select('id').where('job', '=', 'expire-offers').execute();
+    const overview = await resource(manager, 'job_runs', 'jobs');
+    const jobs = overview.crm!.data.rows as Array<{ job: string; lastRun: string }>;
+    expect(jobs.map((j) => j.job)).toContain('expire-offers');
+    expect(jobs.find((j) => j.job === 'expire-offers')!.lastRun).toBe('hali ishga tushmagan');
+    const ran = await resource(manager, 'job_runs', 'jobs', { job: 'expire-offers' });
+    expect(ran.notice?.type).toBe('success');
+    const runs = await database.db.selectFrom('job_runs').selectAll().where('job', '=', 'expire-offers').execute();
+    expect(runs.length).toBe(before.length + 1);
+    expect(runs.at(-1)).toMatchObject({ status: 'ok', owner: `admin:${process.pid}` });
+    expect(ran.crm!.data.rows.find((j: { job: string }) => j.job === 'expire-offers').statusCode).toBe('ok');
+    const unknown = await resource(manager, 'job_runs', 'jobs', { job: 'no-such-job' });
+    expect(unknown.notice?.type).toBe('error');
+  });
+
+  it('refuses what a manager may not do, on the server', async () => {
+    // deactivating another manager is an admin's call (SPEC §10)
+    const refused = await record(manager, 'users', otherManager.id, 'deactivate', { toUserId: '' });
+    expect(refused.notice?.type).toBe('error');
+    expect((await services.users.get(otherManager.id)).is_active).toBe(1);
+    // a manager never reaches an admin account, not even through an action
+    const hidden = await record(manager, 'users', boss.id, 'resetPassword', { _submit: '1' });
+    expect(hidden.notice?.type).toBe('error');
+    // an admin may: the new password works once shown
+    const reset = await record(boss, 'users', otherManager.id, 'resetPassword', { _submit: '1' });
+    const password = reset.crm!.result.lines.find((l: { testId?: string }) => l.testId === 'new-password').value as string;
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    const row = await database.db.selectFrom('users').select('password_hash').where('id', '=', otherManager.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).not.toContain(password);
+
+    // deactivation with handover to a chosen salesperson
+    const carol = await addUser(services, { fullName: 'Carol Sotuvchi' });
+    const { lead } = await services.leads.intake({ name: 'Handover', phone: '+998901111099', source: 'walk_in' }, carol);
+    const off = await record(manager, 'users', carol.id, 'deactivate', { toUserId: String(aziza.id) });
+    expect(off.notice?.type).toBe('success');
+    expect((await services.leads.get(lead.id, manager)).assigned_to).toBe(aziza.id);
+    expect((await services.users.get(carol.id)).is_active).toBe(0);
+  });
+
+  it('the dashboard and its export hold the same rows', async () => {
+    const d = await loadDashboard(services, { from: '2026-03-01', to: '2026-03-02' }, 'en');
+    const bySource = d.sections.find((s) => s.key === 'leadsBySource')!;
+    expect(bySource.rows.map((r) => r.date)).toEqual(['2026-03-01', '2026-03-02']);
+    expect(Number(bySource.rows[1].total)).toBeGreaterThan(0);
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    await writeTables(sink, dashboardTables(d, 'en'));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(chunks) as never);
+    const sheet = wb.worksheets[1];
+    expect(sheet.getRow(1).values).toEqual([undefined, ...bySource.columns.map((c) => c.header)]);
+    expect(sheet.getRow(3).getCell(bySource.columns.length).value).toBe(bySource.rows[1].total);
+    const funnel = d.sections.find((s) => s.key === 'funnel')!;
+    expect(wb.worksheets[2].rowCount).toBe(funnel.rows.length + 1);
+  });
+});
