@@ -22,6 +22,7 @@ const c0 = process.cpuUsage();
 const t0 = performance.now();
 const dry = await imports.dryRun(file);
 const t1 = performance.now();
+const cpuDry = process.cpuUsage(c0);
 const committed = await imports.commit(dry.importId);
 const t2 = performance.now();
 const cpu = process.cpuUsage(c0);
@@ -32,6 +33,7 @@ process.stdout.write(
     seconds: (t2 - t0) / 1000,
     dryRunSeconds: (t1 - t0) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    dryRunCpuSeconds: (cpuDry.user + cpuDry.system) / 1e6,
     rssMb: process.resourceUsage().maxRSS / 1024,
     counts: dry.counts,
     committed,

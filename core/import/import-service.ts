@@ -198,7 +198,9 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     let importId: number | null = null;
     const counts = emptyCounts();
     const fileFirstRow = new Map<string, number>();
-    let pending: { rowNo: number; verdict: ReturnType<typeof judgeRow> }[] = [];
+    // judged rows waiting for their batch, kept compact (the encoded input as one string) so that
+    // thousands of them waiting across an await do not inflate the heap
+    let pending: ({ rowNo: number; invalid: true; reason: string; data: string } | { rowNo: number; invalid: false; phone: string; phone2: string | null; enc: string })[] = [];
     let lastPercent = -1;
     let rowCtx: RowContext | undefined;
 
@@ -206,21 +208,19 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
       if (!pending.length || importId == null) return;
       const phones: string[] = [];
       for (const p of pending) {
-        if (p.verdict.kind !== 'valid') continue;
-        phones.push(p.verdict.input.phone);
-        if (p.verdict.input.phone2) phones.push(p.verdict.input.phone2);
+        if (p.invalid) continue;
+        phones.push(p.phone);
+        if (p.phone2) phones.push(p.phone2);
       }
       const inDb = await phonesInDb(deps.db, [...new Set(phones)]);
-      const staged = pending.map(({ rowNo, verdict }): unknown[] => {
-        if (verdict.kind === 'invalid') {
+      const staged = pending.map((p): unknown[] => {
+        if (p.invalid) {
           counts.invalid++;
-          return [importId!, rowNo, 'invalid', verdict.reason, JSON.stringify({ raw: verdict.raw, params: verdict.params })];
+          return [importId!, p.rowNo, 'invalid', p.reason, p.data];
         }
-        if (verdict.kind !== 'valid') throw new Error('unreachable');
-        const input = verdict.input;
-        const own = input.phone2 ? [input.phone, input.phone2] : [input.phone];
-        const sameAs = own.map((p) => fileFirstRow.get(p)).find((r) => r !== undefined);
-        for (const p of own) if (!fileFirstRow.has(p)) fileFirstRow.set(p, sameAs ?? rowNo);
+        const own = p.phone2 ? [p.phone, p.phone2] : [p.phone];
+        const sameAs = own.map((ph) => fileFirstRow.get(ph)).find((r) => r !== undefined);
+        for (const ph of own) if (!fileFirstRow.has(ph)) fileFirstRow.set(ph, sameAs ?? p.rowNo);
         let outcome: 'new' | 'duplicate' = 'new';
         let reason: string | null = null;
         let params: Record<string, number> | undefined;
@@ -230,7 +230,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           params = { row: sameAs };
           counts.duplicateInFile++;
         } else {
-          const leadId = own.map((p) => inDb.get(p)).find((id) => id !== undefined);
+          const leadId = own.map((ph) => inDb.get(ph)).find((id) => id !== undefined);
           if (leadId !== undefined) {
             outcome = 'duplicate';
             reason = 'duplicate_in_db';
@@ -240,7 +240,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
         }
         counts[outcome]++;
         // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
-        return [importId!, rowNo, outcome, reason, JSON.stringify(params ? { i: encodeInput(input), params } : { i: encodeInput(input) })];
+        return [importId!, p.rowNo, outcome, reason, params ? `{"i":${p.enc},"params":${JSON.stringify(params)}}` : `{"i":${p.enc}}`];
       });
       counts.total = counts.new + counts.duplicate + counts.invalid;
       pending = [];
@@ -297,7 +297,11 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           counts.skipped++;
           continue;
         }
-        pending.push({ rowNo: row.rowNo, verdict });
+        pending.push(
+          verdict.kind === 'invalid'
+            ? { rowNo: row.rowNo, invalid: true, reason: verdict.reason, data: JSON.stringify({ raw: verdict.raw, params: verdict.params }) }
+            : { rowNo: row.rowNo, invalid: false, phone: verdict.input.phone, phone2: verdict.input.phone2, enc: JSON.stringify(encodeInput(verdict.input)) },
+        );
         if (pending.length >= STAGE_FLUSH) await flush();
       }
       if (!columns) {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Dialect, Tx } from '../../db/connection.js';
 import type { NormalizedIntake } from '../leads/intake.js';
 import { insertMany } from './bulk-insert.js';
@@ -183,9 +183,14 @@ export async function commitParkedChunk(
   });
 
   // phone2 found for a lead created earlier in this chunk: it was set before its insert
+  const updateSql =
+    ctx.dialect === 'postgres'
+      ? 'update "leads" set "notes" = $1, "last_note" = $2, "phone2" = $3, "updated_at" = $4 where "id" = $5'
+      : 'update "leads" set "notes" = ?, "last_note" = ?, "phone2" = ?, "updated_at" = ? where "id" = ?';
   for (const s of touchedExisting) {
     if (!s.changed) continue;
-    await t.updateTable('leads').set({ notes: s.notes, last_note: s.lastNote, phone2: s.phone2, updated_at: nowIso }).where('id', '=', s.id).execute();
+    // plain SQL: one statement text for every touched lead (thousands in a history import)
+    await t.executeQuery(CompiledQuery.raw(updateSql, [s.notes, s.lastNote, s.phone2, nowIso, s.id]));
   }
   const plainTouched = [...touchedExisting].filter((s) => !s.changed).map((s) => s.id);
   await inChunks(plainTouched, 1000, async (part) => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { JWT } from 'google-auth-library';
+import type { JWT } from 'google-auth-library';
 
 /**
  * A thin Google Sheets API v4 reader: `values.get` of one range with a service-account key. The
@@ -70,7 +70,9 @@ export function createSheetsFetcher(o: SheetsFetcherOptions): SheetsFetcher {
       throw new SheetsError('config', `cannot read the service account key file (${(err as Error).message})`);
     }
     if (!key.client_email || !key.private_key) throw new SheetsError('config', 'the key file has no client_email or private_key');
-    const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: [SCOPE] });
+    // loaded on first use: most installations never configure Sheets, and the library is large
+    const { JWT: Jwt } = await import('google-auth-library');
+    const jwt = new Jwt({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: [SCOPE] });
     const tokenUri = key.token_uri;
     if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
       // google-auth-library posts to Google's endpoint unconditionally; honour the key's own token_uri
