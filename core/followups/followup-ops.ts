@@ -15,6 +15,8 @@ export type ScheduleUser = Pick<User, 'id' | 'work_start' | 'work_end' | 'work_d
 
 export async function scheduleOf(tx: Tx, ctx: OpsCtx, userId: number | null): Promise<WorkSchedule | null> {
   if (userId == null) return null;
+  const hit = ctx.schedules?.get(`${userId}:${ctx.now.toISOString().slice(0, 10)}`);
+  if (hit) return hit;
   const u = await tx.selectFrom('users').select(['id', 'work_start', 'work_end', 'work_days']).where('id', '=', userId).executeTakeFirst();
   return u ? loadSchedule(tx, ctx.tz, u, ctx.now, ctx.schedules) : null;
 }

@@ -69,6 +69,8 @@ export async function assignTo(
     fresh?: boolean;
     /** the assignee was just found available (working now): no quiet-hours lookup needed */
     workingNow?: boolean;
+    /** the assignee's row when the caller already has it (saves a lookup) */
+    user?: Parameters<typeof enqueue>[2]['user'];
   } = {},
 ): Promise<Lead> {
   const from = lead.assigned_to;
@@ -91,7 +93,7 @@ export async function assignTo(
   if (!opts.fresh) await moveOpenFollowUps(tx, ctx, lead.id, userId);
   const updated = { ...lead, assigned_to: userId, previous_assignee: from, assigned_at: nowIso };
   if (opts.notify !== false) {
-    const user = await userById(tx, userId);
+    const user = opts.user ?? (await userById(tx, userId));
     await enqueue(tx, ctx, {
       kind: 'lead_assigned',
       user,
@@ -110,7 +112,7 @@ export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: numbe
   const cands = await availableSalespeople(tx, ctx, { courseId: lead.course_id });
   const chosen = pickAssignee(cands);
   if (!chosen) return null;
-  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId, { fresh: opts.fresh, workingNow: true });
+  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId, { fresh: opts.fresh, workingNow: true, user: chosen });
 }
 
 export interface StatusMoveOptions {
