@@ -4,7 +4,7 @@ import { AppError, forbidden, notFound, validation } from '../errors.js';
 import { tx, type CoreDeps } from '../deps.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { loadSchedules } from '../worktime/schedules.js';
-import { addWorkingMinutes, shiftIntoWorkingTime } from '../worktime/worktime.js';
+import { addWorkingMinutes, shiftIntoWorkingTime, workingMinutesBetween } from '../worktime/worktime.js';
 import { BLOCK_THRESHOLD } from '../distribution/distribution.js';
 import { addEvent, assignTo, getLead, type Actor } from '../leads/lead-ops.js';
 import { planNextStep, placeDue, scheduleOf, type OpsCtx } from './followup-ops.js';
@@ -189,7 +189,8 @@ export function createFollowUpService(deps: CoreDeps) {
         if (n >= BLOCK_THRESHOLD && !u.blocked_since) {
           await t.updateTable('users').set({ blocked_since: nowIso }).where('id', '=', u.id).execute();
           for (const m of await managers(t)) {
-            await enqueue(t, c, { kind: 'block_started', user: m, payload: { salesId: u.id, salesName: u.full_name, overdue: n }, dedupeKey: `block:${u.id}:${nowIso}:${m.id}` });
+            // field names as the renderer reads them (OutboxPayloads['block_started'])
+            await enqueue(t, c, { kind: 'block_started', user: m, payload: { userId: u.id, userName: u.full_name, overdueCount: n }, dedupeKey: `block:${u.id}:${nowIso}:${m.id}` });
           }
           blocksStarted++;
         } else if (n < BLOCK_THRESHOLD && u.blocked_since) {
@@ -260,11 +261,13 @@ export function createFollowUpService(deps: CoreDeps) {
         if (deadline === null || deadline > +c.now) continue;
         await t.updateTable('leads').set({ first_response_alerted: 1 }).where('id', '=', l.id).execute();
         const u = users.find((x) => x.id === l.assigned_to);
+        // the working minutes the lead has waited so far (at least the target)
+        const minutes = Math.round(workingMinutesBetween(sched, Date.parse(l.assigned_at!), +c.now));
         for (const m of await managers(t)) {
           await enqueue(t, c, {
             kind: 'first_response_breach',
             user: m,
-            payload: { leadId: l.id, leadName: l.name, phone: l.phone, salesId: l.assigned_to, salesName: u?.full_name, targetMinutes: target, assignedAt: l.assigned_at },
+            payload: { leadId: l.id, leadName: l.name, phone: l.phone, salesId: l.assigned_to, salespersonName: u?.full_name ?? null, minutes, targetMinutes: target, assignedAt: l.assigned_at },
             dedupeKey: `first_response:${l.id}:${m.id}`,
           });
         }

@@ -203,7 +203,9 @@ export async function logCallTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: CallInpu
       const days = new Set(streak.map((c) => DateTime.fromISO(c.created_at, { zone: ctx.tz }).toISODate()));
       if (days.size >= 3) {
         await tx.updateTable('leads').set({ no_answer_alerted: 1 }).where('id', '=', lead.id).execute();
-        await notifyManagers(tx, ctx, 'no_answer_streak', { leadId: lead.id, leadName: lead.name, phone: lead.phone, salesId: lead.assigned_to, calls: 5, days: days.size });
+        const owner = lead.assigned_to == null ? undefined : await tx.selectFrom('users').select('full_name').where('id', '=', lead.assigned_to).executeTakeFirst();
+        // field names as the renderer reads them (OutboxPayloads['no_answer_streak'])
+        await notifyManagers(tx, ctx, 'no_answer_streak', { leadId: lead.id, leadName: lead.name, phone: lead.phone, salesId: lead.assigned_to, salespersonName: owner?.full_name ?? null, count: 5, days: days.size });
       }
     }
   }
