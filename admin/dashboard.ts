@@ -29,7 +29,7 @@ export async function loadDashboard(services: Services, period: { from: string; 
 
 function words(lang: Lang) {
   const w = (k: string) => t(lang, `adm.dash.${k}`);
-  return { title: w('title'), from: w('from'), to: w('to'), apply: w('apply'), export: w('export'), empty: w('empty'), totals: w('totals') };
+  return { title: w('title'), from: w('from'), to: w('to'), apply: w('apply'), export: w('export'), empty: w('empty'), totals: w('totals'), showTable: w('showTable') };
 }
 
 /** AdminJS dashboard handler (GET /admin/api/dashboard?from=&to=): what the dashboard component draws. */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Locale, LocaleTranslations } from 'adminjs';
-import { t, type Lang } from '../core/i18n/i18n.js';
+import { allKeys, t, type Lang } from '../core/i18n/i18n.js';
 
 export const ADMIN_LANGS: Lang[] = ['uz', 'ru', 'en'];
 
@@ -322,6 +322,9 @@ function resourceBlock(r: ResourceLocale, lang: Lang): Tree {
   };
 }
 
+const businessActions = (lang: Lang): Tree =>
+  Object.fromEntries(allKeys(lang).filter((k) => k.startsWith('adm.action.')).map((k) => [k.slice('adm.action.'.length), t(lang, k)]));
+
 /** The full AdminJS locale for one language: our UI words, every resource's names and labels. */
 export function buildLocale(lang: Lang, resources: ResourceLocale[]): Locale {
   const translations: Record<string, LocaleTranslations> = {};
@@ -331,6 +334,8 @@ export function buildLocale(lang: Lang, resources: ResourceLocale[]): Locale {
       ...base,
       labels: { ...((base.labels as Tree) ?? {}), ...navigation[l] },
       properties: { ...((base.properties as Tree) ?? {}), ...columns[l] },
+      // business actions by name too: the breadcrumb asks for an action's label without its resource
+      actions: { ...((base.actions as Tree) ?? {}), ...businessActions(l) },
       resources: Object.fromEntries(resources.map((r) => [r.id, resourceBlock(r, l)])),
     } as LocaleTranslations;
   }

@@ -42,7 +42,7 @@ async function call(props: ActionProps, data?: FormData) {
 }
 
 const initialValues = (form: Form): Record<string, string | string[]> =>
-  Object.fromEntries(form.fields.map((f) => [f.name, f.value ?? (f.type === 'multiselect' ? [] : f.type === 'select' && f.required && f.options?.length === 1 ? f.options[0].value : '')]));
+  Object.fromEntries(form.fields.map((f) => [f.name, f.value ?? (f.type === 'multiselect' ? [] : '')]));
 
 const CrmActionForm: React.FC<ActionProps> = (props) => {
   const [form, setForm] = useState<Form | null>(null);
@@ -100,18 +100,18 @@ const CrmActionForm: React.FC<ActionProps> = (props) => {
     }
   };
 
-  if (failure) return <MessageBox variant="danger" message={failure} m="xl" data-testid="action-failure" />;
+  if (failure) return <MessageBox variant="danger" message={failure} m="xl" data-testid="crm-failure" />;
   if (!form) return <Box p="xl">…</Box>;
 
   return (
-    <Box variant="white" p="xl" m="lg" data-testid={`action-${props.action.name}`}>
+    <Box variant="white" p="xl" m="lg" data-testid={`crm-form-${props.action.name}`}>
       {form.intro ? (
-        <Text mb="xl" data-testid="action-intro">
+        <Text mb="xl" data-testid="crm-intro">
           {form.intro}
         </Text>
       ) : null}
       {result ? (
-        <Box data-testid="action-result" mb="xl">
+        <Box data-testid="crm-result" mb="xl">
           {result.lines.map((l) => (
             <Box key={l.label} mb="default">
               <Label>{l.label}</Label>
@@ -151,7 +151,7 @@ const CrmActionForm: React.FC<ActionProps> = (props) => {
                 {`${k} — ${errors[k]}`}
               </Text>
             ))}
-          <Button type="submit" variant={form.danger ? 'danger' : 'contained'} disabled={busy} data-testid="action-submit">
+          <Button type="submit" variant={form.danger ? 'danger' : 'contained'} disabled={busy} data-testid="crm-submit">
             {form.submit}
           </Button>
         </form>

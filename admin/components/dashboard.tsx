@@ -10,7 +10,7 @@ type Cell = string | number | null;
 type Kind = 'text' | 'number' | 'percent' | 'money';
 type Section = { key: string; title: string; columns: { key: string; header: string; kind: Kind }[]; rows: Record<string, Cell>[] };
 type Dashboard = { period: { from: string; to: string }; totals: { key: string; label: string; value: Cell; kind: Kind }[]; sections: Section[] };
-type Ui = { title: string; from: string; to: string; apply: string; export: string; empty: string; totals: string };
+type Ui = { title: string; from: string; to: string; apply: string; export: string; empty: string; totals: string; showTable: string };
 type Answer = { ok: boolean; ui: Ui; dashboard?: Dashboard; exportPath?: string; error?: string };
 
 const ROOT = '/admin';
@@ -106,8 +106,9 @@ const Bars: React.FC<{ items: { label: string; value: number; text: string; colo
   );
 };
 
-const DataTable: React.FC<{ section: Section }> = ({ section }) => (
-  <Box mt="lg" style={{ overflowX: 'auto' }}>
+const DataTable: React.FC<{ section: Section; label: string }> = ({ section, label }) => (
+  <details style={{ marginTop: 16, overflowX: 'auto' }} data-testid={`details-${section.key}`}>
+    <summary style={{ cursor: 'pointer', color: '#3040d6' }}>{label}</summary>
     <table data-testid={`table-${section.key}`} style={{ borderCollapse: 'collapse', width: '100%', fontSize: 13 }}>
       <thead>
         <tr>
@@ -130,7 +131,7 @@ const DataTable: React.FC<{ section: Section }> = ({ section }) => (
         ))}
       </tbody>
     </table>
-  </Box>
+  </details>
 );
 
 function Chart({ section }: { section: Section }) {
@@ -264,7 +265,7 @@ const CrmDashboard: React.FC = () => {
             <Box key={s.key} variant="white" p="xl" mb="lg" data-testid={`section-${s.key}`}>
               <H5 mb="lg">{s.title}</H5>
               {s.rows.length ? <Chart section={s} /> : <Text color="grey60">{ui.empty}</Text>}
-              {s.rows.length ? <DataTable section={s} /> : null}
+              {s.rows.length ? <DataTable section={s} label={ui.showTable} /> : null}
             </Box>
           ))}
         </>

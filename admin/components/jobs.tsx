@@ -60,7 +60,7 @@ const CrmJobs: React.FC<ActionProps> = (props) => {
         <tbody>
           {data.rows.map((r) => (
             <tr key={r.job} data-testid={`job-${r.job}`}>
-              <td style={{ ...cell, fontFamily: 'monospace' }}>{r.job}</td>
+              <td style={{ ...cell, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{r.job}</td>
               <td style={cell}>{r.what}</td>
               <td style={{ ...cell, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{r.pattern}</td>
               <td style={{ ...cell, whiteSpace: 'nowrap' }} data-testid="last-run">
@@ -71,7 +71,7 @@ const CrmJobs: React.FC<ActionProps> = (props) => {
               </td>
               <td style={cell}>{r.duration ?? ''}</td>
               <td style={{ ...cell, color: '#a4161a', maxWidth: 320, wordBreak: 'break-word' }}>{r.error}</td>
-              <td style={cell}>
+              <td style={{ ...cell, whiteSpace: 'nowrap' }}>
                 <Button size="sm" variant="outlined" disabled={running !== null} onClick={() => void run(r.job)} data-testid={`run-${r.job}`}>
                   {data.runLabel}
                 </Button>

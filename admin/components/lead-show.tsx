@@ -35,13 +35,19 @@ const CrmLeadShow: React.FC<ActionProps> = (props) => {
   }, [record?.id, record?.params?.updated_at]);
 
   return (
-    <Box>
-      <Box>
-        {resource.showProperties.map((property) => (
-          <BasePropertyComponent key={property.propertyPath} where="show" property={property} resource={resource} record={record} />
-        ))}
+    <Box flex flexDirection="row" style={{ flexWrap: 'wrap', gap: 32 }}>
+      <Box style={{ flex: '1 1 360px' }}>
+        {/* empty fields (UTM tags, enrollment data of an open lead…) would only push the timeline down */}
+        {resource.showProperties
+          .filter((p) => {
+            const v = record?.params?.[p.propertyPath];
+            return v !== null && v !== undefined && v !== '';
+          })
+          .map((property) => (
+            <BasePropertyComponent key={property.propertyPath} where="show" property={property} resource={resource} record={record} />
+          ))}
       </Box>
-      <Box mt="xxl" data-testid="lead-timeline">
+      <Box style={{ flex: '2 1 520px' }} data-testid="lead-timeline">
         {timeline ? <H5 mb="lg">{timeline.title}</H5> : null}
         {error ? <Text color="error">{error}</Text> : null}
         {timeline && !timeline.rows.length ? <Text>{timeline.empty}</Text> : null}
