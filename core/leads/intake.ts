@@ -7,7 +7,7 @@ import { parseOrThrow } from '../users/users.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { planForStatus, type OpsCtx } from '../followups/followup-ops.js';
 import { availableSalespeople } from '../distribution/distribution.js';
-import { addEvent, adjustOpenCount, applyStatus, assignTo, distribute, type Actor } from './lead-ops.js';
+import { addEvent, adjustOpenCount, applyStatus, assignTo, courseName, distribute, type Actor } from './lead-ops.js';
 import { SOURCES, isOpen } from './statuses.js';
 
 const opt = (max: number) => z.string().trim().max(max).optional().nullable();
@@ -114,7 +114,7 @@ export async function addToLandingDigest(tx: Tx, ctx: OpsCtx, lead: Pick<Lead, '
   for (const m of await managers(tx)) {
     const key = `landing_digest:${m.id}:${minute.toISOString()}`;
     const row = await tx.selectFrom('outbox').select(['id', 'payload', 'status']).where('dedupe_key', '=', key).executeTakeFirst();
-    const entry = { id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.course_id, duplicate };
+    const entry = { id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.course_id, courseName: await courseName(tx, lead.course_id), duplicate };
     if (row && row.status === 'pending') {
       const payload = JSON.parse(row.payload);
       payload.total = (payload.total ?? payload.leads.length) + 1;

@@ -47,6 +47,11 @@ export async function adjustOpenCount(tx: Tx, userId: number | null, delta: numb
     .execute();
 }
 
+export async function courseName(tx: Tx, courseId: number | null): Promise<string | null> {
+  if (courseId == null) return null;
+  return (await tx.selectFrom('courses').select('name').where('id', '=', courseId).executeTakeFirst())?.name ?? null;
+}
+
 async function userById(tx: Tx, id: number) {
   return tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
@@ -98,7 +103,7 @@ export async function assignTo(
       kind: 'lead_assigned',
       user,
       ignoreQuietHours: opts.workingNow,
-      payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, courseId: lead.course_id, source: lead.source, reason: kind },
+      payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, courseId: lead.course_id, courseName: await courseName(tx, lead.course_id), source: lead.source, reason: kind },
     });
   }
   return updated;

@@ -155,10 +155,11 @@ export function createReactivationService(deps: CoreDeps) {
     return true;
   }
 
-  async function runReactivation() {
+  /** `slot`: the 09:00 the run stands for, so a catch-up after downtime fires that day's milestones, not today's */
+  async function runReactivation(opts: { slot?: Date } = {}) {
     return tx(deps, async (t) => {
       const c = ctx();
-      const today = localDate(c.now, c.tz);
+      const today = localDate(opts.slot ?? c.now, c.tz);
       const fired: Record<MilestoneType, number> = { '7_days': 0, '14_days': 0, '30_days': 0 };
       for (let i = 0; i < MILESTONES.length; i++) {
         const m = MILESTONES[i];
