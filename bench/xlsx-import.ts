@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ function phoneFor(i: number): string | number {
   }
 }
 
-async function writeFile(path: string): Promise<void> {
+export async function writeFile(path: string): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true, useStyles: false });
   const ws = wb.addWorksheet('Mijozlar');
   ws.addRow(['Ism', 'Telefon', 'Kurs', 'Izoh', 'Manba', 'Sana']).commit();
@@ -54,36 +54,32 @@ async function writeFile(path: string): Promise<void> {
   await wb.commit();
 }
 
-/** The reference: exceljs streaming through every row, doing nothing with it. */
-async function streamReadSeconds(path: string): Promise<number> {
-  const t0 = performance.now();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(createReadStream(path), { sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', worksheets: 'emit' });
-  let n = 0;
-  for await (const ws of reader) {
-    for await (const row of ws) if (row.values) n++;
-  }
-  if (n !== ROWS + 1) throw new Error(`read ${n} rows, expected ${ROWS + 1}`);
-  return (performance.now() - t0) / 1000;
+interface ReadResult {
+  seconds: number;
+  cpuSeconds: number;
+  rows: number;
 }
 
-interface ChildResult {
+interface ImportResult {
   seconds: number;
   dryRunSeconds: number;
+  cpuSeconds: number;
+  dryRunCpuSeconds: number;
   rssMb: number;
   counts: Record<string, number>;
   committed: Record<string, number>;
   leads: number;
 }
 
-function runChild(file: string, dir: string): Promise<ChildResult> {
-  const child = fileURLToPath(new URL('./xlsx-import-child.ts', import.meta.url));
+function child<T>(args: string[]): Promise<T> {
+  const script = fileURLToPath(new URL('./xlsx-import-child.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, file, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
     p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`import child exited with ${code}`));
+      if (code !== 0) return reject(new Error(`bench child ${args[0]} exited with ${code}`));
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!));
       } catch (err) {
@@ -93,6 +89,8 @@ function runChild(file: string, dir: string): Promise<ChildResult> {
   });
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export async function run(names: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-bench-xlsx-'));
   try {
@@ -100,9 +98,16 @@ export async function run(names: string[]): Promise<void> {
     const g0 = performance.now();
     await writeFile(file);
     note(`wrote ${ROWS} rows (${DUPLICATE_SHARE * 100}% duplicate phones) in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
-    const ref = await streamReadSeconds(file);
-    const r = await runChild(file, dir);
-    note(`dry run ${r.dryRunSeconds.toFixed(1)} s, commit ${(r.seconds - r.dryRunSeconds).toFixed(1)} s; counts ${JSON.stringify(r.counts)}; committed ${JSON.stringify(r.committed)}; leads ${r.leads}`);
+    // the reference: exceljs stream-reading the same file alone, in a fresh process like the import,
+    // before and after it (the machine is shared: the median of three)
+    const reads: ReadResult[] = [await child<ReadResult>(['read', file])];
+    const r = await child<ImportResult>(['import', file, dir]);
+    reads.push(await child<ReadResult>(['read', file]), await child<ReadResult>(['read', file]));
+    for (const x of reads) if (x.rows !== ROWS + 1) throw new Error(`the reference read ${x.rows} rows, expected ${ROWS + 1}`);
+    const ref = median(reads.map((x) => x.seconds));
+    note(`dry run ${r.dryRunSeconds.toFixed(1)} s, commit ${(r.seconds - r.dryRunSeconds).toFixed(1)} s; CPU ${r.cpuSeconds.toFixed(1)} s (reference ${median(reads.map((x) => x.cpuSeconds)).toFixed(1)} s)`);
+    note(`counts ${JSON.stringify(r.counts)}; committed ${JSON.stringify(r.committed)}; leads ${r.leads}`);
+    if (r.leads !== Math.round(ROWS * (1 - DUPLICATE_SHARE))) throw new Error(`expected ${ROWS * (1 - DUPLICATE_SHARE)} leads, found ${r.leads}`);
     if (names.includes('xlsx_import_100k')) benchLine('xlsx_import_100k', r.seconds, 's', ref);
     if (names.includes('xlsx_import_100k_rss')) benchLine('xlsx_import_100k_rss', r.rssMb, 'MB', 300);
   } finally {

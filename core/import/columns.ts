@@ -244,6 +244,31 @@ export function courseLookup(courses: CourseRef[]): (text: string) => number | n
  * Turns one sheet row (1-based values, as exceljs gives them) into an intake input or a reason.
  * Empty rows and footer junk ("Jami: 120", a lone remark under the table) are skipped.
  */
+// module-level helpers: judgeRow runs once per row of a 100k-row file, and closures created inside
+// it cost an allocation (and a name wrapper under tsx) each time
+const HAS_DIGIT = /\d/;
+const PHONE_SEPARATOR = /[,;\n/]/;
+const PHONE_SPLIT = /[,;\n]|\s\/\s?|\/(?=\s*\+?\d)/;
+function splitPhones(text: string): string[] {
+  const out: string[] = [];
+  for (const p of text.split(PHONE_SPLIT)) {
+    const v = p.trim();
+    if (v) out.push(v);
+  }
+  return out;
+}
+function isTotalRow(raw: RawRow): boolean {
+  for (const v of Object.values(raw)) if (v && TOTAL_LABEL.test(v)) return true;
+  return false;
+}
+function cut(s: string | undefined, n: number): string | undefined {
+  return s ? s.slice(0, n) : undefined;
+}
+function finish(input: IntakeInput, noteParts: string[]): NormalizedIntake {
+  input.note = noteParts.length ? noteParts.join(' · ').slice(0, 4000) : null;
+  return normalizeIntake(input);
+}
+
 export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: string) => number | null): RowVerdict {
   const raw: RawRow = {};
   let filled = 0;
@@ -257,16 +282,17 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
     }
   }
   if (filled === 0) return { kind: 'empty' };
-  const phoneDigits = ((raw.phone ?? '') + (raw.phone2 ?? '')).replace(/\D/g, '').length;
-  if (phoneDigits === 0 && (filled === 1 || Object.values(raw).some((v) => TOTAL_LABEL.test(v!)))) return { kind: 'skip' };
+  if (!HAS_DIGIT.test(raw.phone ?? '') && !HAS_DIGIT.test(raw.phone2 ?? '') && (filled === 1 || isTotalRow(raw))) return { kind: 'skip' };
 
   // one cell holding two numbers ("90 123 45 67, 93 765 43 21"): the second is the secondary phone
   let phoneText = raw.phone ?? '';
   let phone2Text = raw.phone2 ?? '';
-  const parts = phoneText.split(/[,;\n]|\s\/\s?|\/(?=\s*\+?\d)/).map((p) => p.trim()).filter(Boolean);
-  if (parts.length > 1) {
-    phoneText = parts[0];
-    if (!phone2Text) phone2Text = parts[1];
+  if (PHONE_SEPARATOR.test(phoneText)) {
+    const parts = splitPhones(phoneText);
+    if (parts.length > 1) {
+      phoneText = parts[0];
+      if (!phone2Text) phone2Text = parts[1];
+    }
   }
   if (!phoneText) return { kind: 'invalid', reason: 'phone_missing', params: {}, raw };
   if (!raw.name) return { kind: 'invalid', reason: 'name_missing', params: {}, raw };
@@ -285,7 +311,6 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
     else if (raw.date) noteParts.push(`${labels.date}: ${raw.date}`);
   }
   const age = raw.studentAge ? Number(raw.studentAge.replace(/[^\d]/g, '')) : NaN;
-  const cut = (s: string | undefined, n: number) => (s ? s.slice(0, n) : undefined);
   const input: IntakeInput = {
     name: raw.name.slice(0, 200),
     phone: phoneText,
@@ -305,12 +330,8 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
     studentLevel: cut(raw.studentLevel, 100),
     parked: ctx.parked,
   };
-  const finish = (): NormalizedIntake => {
-    input.note = noteParts.length ? noteParts.join(' · ').slice(0, 4000) : null;
-    return normalizeIntake(input);
-  };
   try {
-    return { kind: 'valid', input: finish(), raw };
+    return { kind: 'valid', input: finish(input, noteParts), raw };
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
     const field = Object.keys(err.fields ?? {})[0] ?? '';
@@ -319,7 +340,7 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
       input.phone2 = null;
       noteParts.push(`${labels.phone2}: ${phone2Text}`);
       try {
-        return { kind: 'valid', input: finish(), raw };
+        return { kind: 'valid', input: finish(input, noteParts), raw };
       } catch (again) {
         if (!(again instanceof AppError)) throw again;
         return verdictOf(again, raw, phoneText);

@@ -135,8 +135,8 @@ export interface ImportServiceOptions {
 }
 
 // rows per transaction: large enough that SQLite's WAL does not rewrite the same index pages for
-// every few hundred rows (that cost more than the inserts), small enough to hold the write lock ~0.1 s
-const STAGE_FLUSH = 2000;
+// every few hundred rows (that cost more than the inserts), small enough to hold the write lock ~0.1-0.2 s
+const STAGE_FLUSH = 5000;
 const COMMIT_CHUNK = 2000;
 // rows per INSERT statement (SQLite allows 32766 bound values)
 const STAGE_BATCH = 500;
@@ -218,9 +218,10 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           counts.invalid++;
           return [importId!, p.rowNo, 'invalid', p.reason, p.data];
         }
-        const own = p.phone2 ? [p.phone, p.phone2] : [p.phone];
-        const sameAs = own.map((ph) => fileFirstRow.get(ph)).find((r) => r !== undefined);
-        for (const ph of own) if (!fileFirstRow.has(ph)) fileFirstRow.set(ph, sameAs ?? p.rowNo);
+        // (plain code, no per-row closures: this runs for every row of the file)
+        const sameAs = fileFirstRow.get(p.phone) ?? (p.phone2 ? fileFirstRow.get(p.phone2) : undefined);
+        if (!fileFirstRow.has(p.phone)) fileFirstRow.set(p.phone, sameAs ?? p.rowNo);
+        if (p.phone2 && !fileFirstRow.has(p.phone2)) fileFirstRow.set(p.phone2, sameAs ?? p.rowNo);
         let outcome: 'new' | 'duplicate' = 'new';
         let reason: string | null = null;
         let params: Record<string, number> | undefined;
@@ -230,7 +231,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           params = { row: sameAs };
           counts.duplicateInFile++;
         } else {
-          const leadId = own.map((ph) => inDb.get(ph)).find((id) => id !== undefined);
+          const leadId = inDb.get(p.phone) ?? (p.phone2 ? inDb.get(p.phone2) : undefined);
           if (leadId !== undefined) {
             outcome = 'duplicate';
             reason = 'duplicate_in_db';
