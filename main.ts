@@ -39,8 +39,14 @@ export async function start(config: Config) {
   const bot = config.TELEGRAM_BOT_TOKEN ? createBot({ services, config, log }) : null;
   if (bot && config.TELEGRAM_WEBHOOK_URL) mountTelegramWebhook(api, bot, webhookSecret(config));
   const honoListener = getRequestListener(api.fetch);
+  // every process runs the scheduler; job_runs claims make each (job, slot) run once across them.
+  // Made here (started below) so the back office's "run now" goes through the same instance.
+  const scheduler =
+    config.SCHEDULER === 'on'
+      ? createScheduler({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE, jobs: buildJobs({ services, config }) })
+      : null;
   // the back office is AdminJS on Express (no Hono plugin exists): /admin* goes there, the rest to Hono
-  const backOffice = await createAdmin({ services, config, log });
+  const backOffice = await createAdmin({ services, config, log, scheduler: scheduler ?? undefined });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (/^\/admin(?:[/?#]|$)/.test(req.url ?? '')) return void backOffice.app(req, res);
     void honoListener(req, res);
@@ -53,11 +59,6 @@ export async function start(config: Config) {
   // Bot API failures at start-up are logged inside startBot, never fatal
   const runningBot: RunningBot | null = bot ? await startBot(bot, { services, config, log }) : null;
 
-  // every process runs the scheduler; job_runs claims make each (job, slot) run once across them
-  const scheduler =
-    config.SCHEDULER === 'on'
-      ? createScheduler({ db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE, jobs: buildJobs({ services, config }) })
-      : null;
   await scheduler?.start();
 
   let stopping: Promise<void> | null = null;
