@@ -4,7 +4,7 @@ import type AdminJS from 'adminjs';
 import ExcelJS from 'exceljs';
 import { PassThrough } from 'node:stream';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
-import { addUser, servicesFor, tash } from '../support/fixtures.js';
+import { addCourse, addGroup, addUser, servicesFor, tash } from '../support/fixtures.js';
 import { queueRows } from '../support/outbox-rows.js';
 import { loadConfig } from '../../config.js';
 import type { Services } from '../../core/services.js';
@@ -225,6 +225,64 @@ describe.each(dialects())('back-office business actions on %s', (dialect) => {
     expect(off.notice?.type).toBe('success');
     expect((await services.leads.get(lead.id, manager)).assigned_to).toBe(aziza.id);
     expect((await services.users.get(carol.id)).is_active).toBe(0);
+  });
+
+  it('bulk follow-up operations and a trial result correction go through core', async () => {
+    const { lead } = await services.leads.intake({ name: 'Follow Me', phone: '+998901111200', source: 'walk_in' }, aziza);
+    await services.leads.move(lead.id, { to: 'contacted' }, aziza);
+    const open = () => database.db.selectFrom('follow_ups').selectAll().where('lead_id', '=', lead.id).where('state', '=', 'open').execute();
+    const [fu] = await open();
+    const bad = await bulk(manager, 'follow_ups', [fu.id], 'bulkReschedule', { dueAt: 'tomorrow' });
+    expect(bad.crm?.fields).toHaveProperty('dueAt');
+    const moved = await bulk(manager, 'follow_ups', [fu.id], 'bulkReschedule', { dueAt: '2026-03-03T11:30' });
+    expect(moved.notice?.type).toBe('success');
+    // typed in the center's time, stored as the instant
+    expect((await open())[0].due_at).toBe(tash('2026-03-03T11:30'));
+    const done = await bulk(manager, 'follow_ups', [fu.id], 'bulkComplete', { _submit: '1' });
+    expect(done.notice?.message).toContain('1');
+    const closed = await database.db.selectFrom('follow_ups').selectAll().where('id', '=', fu.id).executeTakeFirstOrThrow();
+    expect([closed.state, closed.completed_by]).toEqual(['done', manager.id]);
+    // the contacted plan goes on: its next step is open now
+    expect((await open()).map((f) => f.step)).toEqual([fu.step + 1]);
+
+    const course = await addCourse(database, { name: 'English' });
+    const group = await addGroup(database, course.id, { name: 'EN-1', days: 'odd', start_time: '15:00' });
+    const { lead: pupil } = await services.leads.intake({ name: 'Trial Pupil', phone: '+998901111201', source: 'walk_in', courseId: course.id }, aziza);
+    await services.leads.move(pupil.id, { to: 'contacted' }, aziza);
+    const { trial } = await services.leads.bookTrial(pupil.id, { groupId: group.id, date: '2026-03-04' }, aziza);
+    const was = clock.now().toISOString();
+    clock.set(tash('2026-03-04T17:00'));
+    try {
+      await services.leads.recordTrialResult(trial.id, 'attended', aziza);
+      const noReason = await record(manager, 'trials', trial.id, 'correctResult', { result: 'not_attended', reason: '' });
+      expect(noReason.crm?.fields).toHaveProperty('reason');
+      const fixed = await record(manager, 'trials', trial.id, 'correctResult', { result: 'not_attended', reason: 'the teacher mixed up two pupils' });
+      expect(fixed.notice?.type).toBe('success');
+      expect(fixed.record?.params.result).toBe('not_attended');
+      expect((await services.leads.get(pupil.id, manager)).status).toBe('trial_not_attended');
+    } finally {
+      clock.set(was);
+    }
+  });
+
+  it('makes a one-time Telegram link when the bot is known, and names the missing setting when not', async () => {
+    const refused = await record(manager, 'users', aziza.id, 'telegramLink', { _submit: '1' });
+    expect(refused.crm?.fields).toHaveProperty('botUsername');
+    expect(refused.notice?.message).toContain('TELEGRAM_BOT_USERNAME');
+    const withBot = createAdminJs({
+      services,
+      adapter: { db: database.db, dialect, tz: 'Asia/Tashkent', now: () => clock.now() },
+      config: loadConfig({ TELEGRAM_BOT_USERNAME: 'edu_crm_bot' } as never),
+    });
+    const res = (await new ApiController({ admin: withBot }, principal(manager)).recordAction(
+      { params: { resourceId: 'users', recordId: String(aziza.id), action: 'telegramLink' }, method: 'post', payload: { _submit: '1' }, query: {} } as never,
+      {},
+    )) as Answer;
+    const url = res.crm!.result.lines.find((l: { testId?: string }) => l.testId === 'telegram-link').value as string;
+    expect(url).toMatch(/^https:\/\/t\.me\/edu_crm_bot\?start=[A-Za-z0-9_-]+$/);
+    const token = new URL(url).searchParams.get('start')!;
+    const redeemed = await services.telegramLinks.redeem(token, { userId: 9001, chatId: 9001 });
+    expect(redeemed.ok).toBe(true);
   });
 
   it('the dashboard and its export hold the same rows', async () => {
