@@ -288,6 +288,19 @@ describe('back-office business actions in Chromium (manager)', () => {
     await shot('dashboard-exported');
   });
 
+  it('the new actions read in Russian and English too', async () => {
+    await page.goto(`${server.url}/admin/resources/leads/records/${seed.contactedId}/show?lang=ru`);
+    await page.getByText('Передать другому продавцу').first().waitFor();
+    await page.getByText('История лида').waitFor();
+    await page.getByText('Исправить статус').first().waitFor();
+    await shot('lead-ru');
+    await page.goto(`${server.url}/admin/resources/leads/records/${seed.contactedId}/correctStatus?lang=en`);
+    await page.getByText("A manager's correction").waitFor();
+    await page.getByText('New status').waitFor();
+    await page.goto(`${server.url}/admin?lang=uz`);
+    await page.getByTestId('section-funnel').waitFor();
+  });
+
   it('asked nothing from outside this server and opened no dialog', () => {
     expect(outside).toEqual([]);
     expect(dialogs).toEqual([]);
