@@ -414,10 +414,11 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
               else done.touched++;
             } catch (err) {
               if (!(err instanceof AppError) || err.code !== 'VALIDATION') throw err;
+              // refused by the intake at commit time: shown with the invalid rows and in the error report
               done.failed++;
               await deps.db
                 .updateTable('import_rows')
-                .set({ reason: `commit_failed: ${err.message}`.slice(0, 500) })
+                .set({ outcome: 'invalid', reason: 'commit_failed', data: JSON.stringify({ i: encodeInput(row.input), params: { message: err.message.slice(0, 300) } }) })
                 .where('import_id', '=', importId)
                 .where('row_no', '=', row.rowNo)
                 .execute();
@@ -520,7 +521,8 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
       if (!rows.length) break;
       for (const r of rows) {
         const d = JSON.parse(r.data) as StagedData;
-        const raw = d.raw ?? {};
+        // rows refused at commit kept their normalized input rather than the cells
+        const raw = d.raw ?? (d.i ? { name: String(d.i[0] ?? ''), phone: String(d.i[1] ?? ''), phone2: d.i[2] ? String(d.i[2]) : undefined } : {});
         sheet.addRow([r.row_no, reasonText(lang, r.reason, d.params), raw.name ?? '', raw.phone ?? '', raw.phone2 ?? '', raw.course ?? '', raw.comment ?? '', raw.source ?? '', raw.date ?? '']);
         n++;
       }

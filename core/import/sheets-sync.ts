@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CoreDeps } from '../deps.js';
 import { kvGet, kvSet } from '../shared/kv-state.js';
 import type { ImportService } from './import-service.js';
@@ -18,6 +19,8 @@ import { detectColumns } from './columns.js';
 export interface SheetsSyncState {
   /** sheet row number of the last row handled (0 = never synced) */
   lastRow: number;
+  /** its content's fingerprint, to find it again when rows are inserted or deleted above it */
+  lastRowHash: string | null;
   firstSyncAt: string | null;
   lastSuccessAt: string | null;
   lastAttemptAt: string | null;
@@ -43,6 +46,7 @@ export interface SheetsSyncOptions {
 
 const fresh = (): SheetsSyncState => ({
   lastRow: 0,
+  lastRowHash: null,
   firstSyncAt: null,
   lastSuccessAt: null,
   lastAttemptAt: null,
@@ -51,6 +55,8 @@ const fresh = (): SheetsSyncState => ({
   failures: 0,
   retryAt: null,
 });
+
+const rowHash = (row: unknown[] | undefined) => (row ? createHash('sha1').update(JSON.stringify(row)).digest('hex').slice(0, 16) : '');
 
 /** The sheet row number of the first value row: `Leads!A5:F` → 5; a bare sheet name → 1. */
 export function firstRowOf(range: string): number {
@@ -98,12 +104,20 @@ export function createSheetsSync(deps: CoreDeps, o: SheetsSyncOptions) {
       const base = firstRowOf(range);
       const first = state.lastRow === 0;
       const lastRow = base + values.length - 1;
+      if (state.lastRow > 0 && state.lastRowHash && rowHash(values[state.lastRow - base]) !== state.lastRowHash) {
+        // rows were inserted or deleted above: find the last handled row by its content and go on after it
+        let found = -1;
+        for (let i = values.length - 1; i >= 0 && found < 0; i--) if (rowHash(values[i]) === state.lastRowHash) found = i;
+        const moved = found >= 0 ? base + found : Math.min(state.lastRow, lastRow);
+        deps.log.warn({ sheet: o.spreadsheetId, was: state.lastRow, now: moved, found: found >= 0 }, 'Google Sheets: rows moved above the last imported row');
+        state = { ...state, lastRow: moved };
+      }
       const newRows = values.map((v, i) => ({ rowNo: base + i, v })).filter((r) => r.rowNo > state.lastRow);
       const done = (extra: Partial<SheetsSyncState>) =>
         save({ ...state, ...extra, lastAttemptAt: now.toISOString(), lastSuccessAt: now.toISOString(), lastError: null, failures: 0, retryAt: null });
 
       if (!values.length || (!first && !newRows.length)) {
-        await done({});
+        await done(state.lastRow > 0 ? { lastRowHash: rowHash(values[state.lastRow - base]) || state.lastRowHash } : {});
         return { ok: true, first, rows: 0, created: 0, touched: 0, invalid: 0, importId: null };
       }
 
@@ -115,7 +129,7 @@ export function createSheetsSync(deps: CoreDeps, o: SheetsSyncOptions) {
       }
       const staged = await o.imports.stage(rows(), { kind: 'google_sheets', source: 'google_sheets', parked: first, fileName: `${o.spreadsheetId} ${o.range}` }, {});
       const committed = await o.imports.commit(staged.importId, { distributeNow: !first });
-      await done({ lastRow: Math.max(lastRow, state.lastRow), firstSyncAt: state.firstSyncAt ?? now.toISOString(), lastImportId: staged.importId });
+      await done({ lastRow: Math.max(lastRow, state.lastRow), lastRowHash: rowHash(values[values.length - 1]), firstSyncAt: state.firstSyncAt ?? now.toISOString(), lastImportId: staged.importId });
       return {
         ok: true,
         first,

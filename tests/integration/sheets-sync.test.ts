@@ -109,6 +109,11 @@ describe.each(dialects())('Google Sheets sync (%s)', (dialect) => {
     fake.rows.push([46087, 'Nodira', '90 222 33 44', '', '']);
     expect(await boot().run()).toMatchObject({ ok: true, rows: 1, created: 1 });
     expect(await sheetLeads()).toHaveLength(3);
+    // someone deletes a handled row, then the form appends one: the appended row is still imported
+    fake.rows.splice(2, 1);
+    fake.rows.push([46088, 'Olim', '90 333 44 55', '', '']);
+    expect(await boot().run()).toMatchObject({ ok: true, rows: 1, created: 1 });
+    expect((await sheetLeads()).map((l) => l.name)).toEqual(['Aziza Karimova', 'Бахтиёр', 'Nodira', 'Olim']);
   });
 
   it('a 429 is recorded and shown, no request is made before Retry-After, then the sync catches up', async () => {
