@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { Db, Dialect } from '../db/connection.js';
@@ -218,6 +219,9 @@ export function classifySendError(err: unknown): Verdict {
     const cause = err.error as { code?: string; message?: string } | undefined;
     const reason = `network: ${[cause?.code, cause?.message ?? err.message].filter(Boolean).join(' ')}`;
     if (cause?.code && NOT_SENT.has(cause.code)) return { kind: 'retry', reason };
+    // Node names the failing syscall ("connect ECONNRESET 1.2.3.4:443"): a request is written only
+    // after connect succeeded, so a connect failure never reached Telegram
+    if (/\bconnect E[A-Z]+\b/.test(cause?.message ?? '')) return { kind: 'retry', reason };
     // reset, hang-up, timeout: the request may have been taken before the answer was lost
     return { kind: 'unknown', reason };
   }
@@ -441,6 +445,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
       if (running) return;
       running = true;
       stopper = new AbortController();
+      // every claimed row waiting for its chat or the window listens for stop()
+      setMaxListeners(0, stopper.signal);
       loopDone = loop();
     },
     async stop() {

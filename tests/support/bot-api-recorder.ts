@@ -73,7 +73,7 @@ export interface BotApiRecorder {
   failChat(chatId: string | number, fault: ChatFault | null): void;
   /** refuses connections for `ms` (the listener is closed: clients get ECONNREFUSED) */
   outage(ms: number): Promise<void>;
-  /** repeats outages of `downMs` every `downMs + upMs` until stopOutages() */
+  /** repeats outages of `downMs` every `downMs + upMs`, starting with one, until stopOutages() */
   startOutages(opts: { downMs: number; upMs: number }): void;
   stopOutages(): Promise<void>;
   /** queues an update for getUpdates (update_id is assigned when missing) */
@@ -159,7 +159,8 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
   };
 
   const sockets = new Set<Socket>();
-  const busy = new Set<Socket>();
+  /** kept-alive connections between two requests: the only ones an outage may cut safely */
+  const idle = new Set<Socket>();
   let down = false;
 
   const me = { id: botId, is_bot: true, first_name: 'CRM Test Bot', username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false };
@@ -191,9 +192,10 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const at = nowMs();
     const socket = req.socket;
-    busy.add(socket);
-    res.on('finish', () => busy.delete(socket));
-    res.on('close', () => busy.delete(socket));
+    idle.delete(socket);
+    res.on('finish', () => {
+      if (!socket.destroyed) idle.add(socket);
+    });
     const m = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     let params: Record<string, any>;
     try {
@@ -351,7 +353,7 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
         sockets.add(socket);
         socket.on('close', () => {
           sockets.delete(socket);
-          busy.delete(socket);
+          idle.delete(socket);
         });
         http.emit('connection', socket);
       });
@@ -367,8 +369,9 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
   const goDown = () => {
     down = true;
     listener.close();
-    // idle keep-alive connections go too, so the next call has to connect (and is refused)
-    for (const s of sockets) if (!busy.has(s)) s.destroy();
+    // kept-alive connections go too, so the next call has to connect (and is refused); one just
+    // accepted may carry a request not yet read, and is left to finish with "connection: close"
+    for (const s of idle) s.destroy();
   };
   const goUp = async () => {
     down = false;
@@ -407,7 +410,8 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
           if (outageTimer) outageTimer = setTimeout(cycle, upMs);
         });
       };
-      outageTimer = setTimeout(cycle, upMs);
+      // down first, so calls made right after this are refused
+      outageTimer = setTimeout(cycle, 0);
     },
     async stopOutages() {
       if (outageTimer) clearTimeout(outageTimer);
