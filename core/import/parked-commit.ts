@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Dialect, Tx } from '../../db/connection.js';
 import type { NormalizedIntake } from '../leads/intake.js';
 import { insertMany } from './bulk-insert.js';
+import { appendNote as stampNote } from '../leads/notes.js';
 
 const LEAD_COLUMNS = [
   'name', 'phone', 'phone2', 'student_name', 'student_age', 'student_level', 'course_id', 'source',
@@ -45,7 +46,7 @@ interface LeadState {
 }
 
 // the same line format as the intake's appendNote, so notes read alike whatever the path
-const notePrefix = (at: Date) => `[${at.toISOString().slice(0, 16).replace('T', ' ')}] `;
+const notePrefix = (at: Date, tz: string) => stampNote(null, '', at, tz);
 function appendNote(existing: string | null, note: string, prefix: string): string {
   const line = prefix + note;
   return existing ? `${existing}\n${line}` : line;
@@ -69,7 +70,7 @@ export async function commitParkedChunk(
   meta: { importId: number; actorId: number | null },
 ): Promise<ParkedChunkResult> {
   const nowIso = ctx.now.toISOString();
-  const prefix = notePrefix(ctx.now);
+  const prefix = notePrefix(ctx.now, ctx.tz);
   const phones = rows.flatMap((r) => (r.input.phone2 ? [r.input.phone, r.input.phone2] : [r.input.phone]));
   await lockPhones(t, ctx.dialect, phones);
 

@@ -9,6 +9,7 @@ import { planForStatus, type OpsCtx } from '../followups/followup-ops.js';
 import { availableSalespeople } from '../distribution/distribution.js';
 import { addEvent, adjustOpenCount, applyStatus, assignTo, courseName, distribute, type Actor } from './lead-ops.js';
 import { SOURCES, isOpen } from './statuses.js';
+import { appendNote } from './notes.js';
 
 const opt = (max: number) => z.string().trim().max(max).optional().nullable();
 
@@ -68,17 +69,13 @@ export async function findByPhones(tx: Tx, phones: string[]): Promise<Lead | nul
   return lead ?? null;
 }
 
-function appendNote(existing: string | null, note: string, at: Date): string {
-  const line = `[${at.toISOString().slice(0, 16).replace('T', ' ')}] ${note}`;
-  return existing ? `${existing}\n${line}` : line;
-}
 
 async function touch(tx: Tx, ctx: OpsCtx, lead: Lead, input: NormalizedIntake, actor: Actor, kind: 'touched' | 'student_touched' | 'parked_touch' | 'returning') {
   const nowIso = ctx.now.toISOString();
   const newNote = input.note && input.note !== lead.last_note ? input.note : null;
   const patch: Partial<Lead> = { updated_at: nowIso };
   if (newNote) {
-    patch.notes = appendNote(lead.notes, newNote, ctx.now);
+    patch.notes = appendNote(lead.notes, newNote, ctx.now, ctx.tz);
     patch.last_note = newNote;
   }
   if (!lead.phone2 && input.phone2 && input.phone2 !== lead.phone) {
@@ -195,7 +192,7 @@ export async function intakeTx(
       utm_term: input.utm?.term ?? null,
       status: 'new',
       parked: parkedIntake ? 1 : 0,
-      notes: input.note ? appendNote(null, input.note, ctx.now) : null,
+      notes: input.note ? appendNote(null, input.note, ctx.now, ctx.tz) : null,
       last_note: input.note,
       created_by: actor?.id ?? null,
       created_at: nowIso,

@@ -6,6 +6,7 @@ import { getGroup, groupFull, notifyWaitlist } from '../groups/groups.js';
 import { insertSteps, scheduleOf, type OpsCtx } from '../followups/followup-ops.js';
 import { activeTrial, bookTrialTx, cancelTrialTx, canAdvanceResult, getTrial, RESULT_STATUS, type TrialSlot } from '../trials/trials.js';
 import { addEvent, applyStatus, notifyManagers, type Actor } from './lead-ops.js';
+import { appendNote } from './notes.js';
 import { CALL_OUTCOMES, LOST_REASONS, canMove, type CallOutcome, type LostReason } from './statuses.js';
 
 export interface MoveInput {
@@ -181,7 +182,7 @@ export async function logCallTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: CallInpu
   const patch: Partial<Lead> = { updated_at: nowIso };
   if (actor && !lead.first_contact_at) patch.first_contact_at = nowIso;
   if (input.note?.trim()) {
-    patch.notes = lead.notes ? `${lead.notes}\n[${nowIso.slice(0, 16).replace('T', ' ')}] ${input.note.trim()}` : `[${nowIso.slice(0, 16).replace('T', ' ')}] ${input.note.trim()}`;
+    patch.notes = appendNote(lead.notes, input.note.trim(), ctx.now, ctx.tz);
     patch.last_note = input.note.trim();
   }
   if (input.outcome !== 'no_answer') patch.no_answer_alerted = 0;
@@ -217,7 +218,7 @@ export async function addNoteTx(tx: Tx, ctx: OpsCtx, lead: Lead, text: string, a
   if (!note) throw validation('text', 'the note is empty');
   if (note.length > 4000) throw validation('text', 'at most 4000 characters');
   const nowIso = ctx.now.toISOString();
-  const notes = lead.notes ? `${lead.notes}\n[${nowIso.slice(0, 16).replace('T', ' ')}] ${note}` : `[${nowIso.slice(0, 16).replace('T', ' ')}] ${note}`;
+  const notes = appendNote(lead.notes, note, ctx.now, ctx.tz);
   await tx.updateTable('leads').set({ notes, last_note: note, updated_at: nowIso }).where('id', '=', lead.id).execute();
   await addEvent(tx, ctx, lead.id, actor?.id ?? null, 'note_added', { data: { note } });
   return { ...lead, notes, last_note: note };

@@ -149,7 +149,7 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
       ['Bobur Ergashev', '+998881234567', null, null, null, null],
       ['Jasur Bek', '+998951112233', null, null, null, null],
     ]);
-    expect(leads[0].notes).toBe('[2026-03-04 05:00] Перезвонить вечером · Sana: 2024-01-15\n[2026-03-04 05:00] Повтор');
+    expect(leads[0].notes).toBe('[2026-03-04 10:00] Перезвонить вечером · Sana: 2024-01-15\n[2026-03-04 10:00] Повтор');
     for (const l of leads) {
       expect([l.status, l.parked, l.assigned_to, l.source]).toEqual(['new', 1, null, 'excel']);
     }
@@ -196,7 +196,7 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     ]);
     // the in-file duplicate's note went to the first row's lead as a touch
     const madina = leads[0];
-    expect(madina.notes).toBe("[2026-03-04 05:00] Kechqurun qo'ng'iroq qiling · Sana: 2024-03-15\n[2026-03-04 05:00] повтор");
+    expect(madina.notes).toBe("[2026-03-04 10:00] Kechqurun qo'ng'iroq qiling · Sana: 2024-03-15\n[2026-03-04 10:00] повтор");
     const touches = await database.db.selectFrom('lead_events').select('data').where('lead_id', '=', madina.id).where('type', '=', 'touched').execute();
     expect(touches.map((e) => JSON.parse(e.data!).note)).toEqual(['повтор']);
   });
