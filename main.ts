@@ -12,6 +12,7 @@ import { createAdmin } from './admin/admin.js';
 import { createScheduler } from './scheduler/runner.js';
 import { buildJobs } from './scheduler/jobs.js';
 import { createBot, mountTelegramWebhook, startBot, webhookSecret, type RunningBot } from './bot/bot.js';
+import { outboxDeliveryFromConfig } from './bot/outbox-delivery.js';
 import { ensureMiniAppBuilt } from './miniapp/build.js';
 
 export async function start(config: Config) {
@@ -60,6 +61,9 @@ export async function start(config: Config) {
   const runningBot: RunningBot | null = bot ? await startBot(bot, { services, config, log }) : null;
 
   await scheduler?.start();
+  // every Telegram message leaves through the outbox, within Telegram's limits (SPEC §7)
+  const delivery = outboxDeliveryFromConfig(config, { db: database.db, dialect: database.dialect, clock: systemClock, log });
+  delivery?.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -67,6 +71,7 @@ export async function start(config: Config) {
       log.info('shutting down');
       await scheduler?.stop();
       await runningBot?.stop();
+      await delivery?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // idle keep-alive sockets would hold close() open; in-flight requests still finish

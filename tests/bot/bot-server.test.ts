@@ -75,7 +75,7 @@ describe('bot in the running server (main.ts) and `crm user link`', () => {
     expect(unknown.stderr).toContain('user not found');
   }, 60_000);
 
-  it('long polling: the server started with TELEGRAM_BOT_TOKEN links an account from /start <token> and stops cleanly', async () => {
+  it('long polling: the server started with TELEGRAM_BOT_TOKEN links an account from /start <token>, delivers queued notifications and stops cleanly', async () => {
     const link = await crm(['user', 'link', String(userId)], { ...env, TELEGRAM_BOT_USERNAME: 'crm_server_bot' });
     const token = link.stdout.trim().split('start=')[1];
     const server = await startServer({ ...env, TELEGRAM_BOT_TOKEN: recorder.token, TELEGRAM_API_ROOT: recorder.apiRoot });
@@ -86,6 +86,14 @@ describe('bot in the running server (main.ts) and `crm user link`', () => {
       expect(recorder.delivered('9001')[0].text).toContain('Gulya Sotuvchi');
       const row = await database.db.selectFrom('users').select('telegram_user_id').where('id', '=', userId).executeTakeFirstOrThrow();
       expect(row.telegram_user_id).toBe('9001');
+      // the server's outbox delivery loop sends what the core queues, rendered in the user's language
+      const now = new Date().toISOString();
+      await database.db.insertInto('outbox').values({
+        chat_id: '9001', user_id: userId, kind: 'manager_message', priority: 'urgent', not_before: now, created_at: now,
+        payload: JSON.stringify({ messageId: 1, fromName: 'Menejer', text: 'Soat 17:00 da', urgent: true }),
+      }).execute();
+      await waitFor(() => recorder.delivered('9001').some((m) => m.text.includes('Soat 17:00 da')));
+      await waitFor(async () => (await database.db.selectFrom('outbox').select('status').where('kind', '=', 'manager_message').executeTakeFirstOrThrow()).status === 'sent');
     } finally {
       await server.stop();
     }
