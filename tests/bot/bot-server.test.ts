@@ -92,7 +92,7 @@ describe('bot in the running server (main.ts) and `crm user link`', () => {
         chat_id: '9001', user_id: userId, kind: 'manager_message', priority: 'urgent', not_before: now, created_at: now,
         payload: JSON.stringify({ messageId: 1, fromName: 'Menejer', text: 'Soat 17:00 da', urgent: true }),
       }).execute();
-      await waitFor(() => recorder.delivered('9001').some((m) => m.text.includes('Soat 17:00 da')));
+      await waitFor(() => recorder.delivered('9001').some((m) => (m.text ?? '').includes('Soat 17:00 da')));
       await waitFor(async () => (await database.db.selectFrom('outbox').select('status').where('kind', '=', 'manager_message').executeTakeFirstOrThrow()).status === 'sent');
     } finally {
       await server.stop();
