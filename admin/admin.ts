@@ -39,6 +39,7 @@ import { jobRunsResource } from './resources/job-runs.js';
 import { absencesResource } from './resources/absences.js';
 import { adminScheduler } from './admin-scheduler.js';
 import { dashboardHandler, mountDashboardExport } from './dashboard.js';
+import { IMPORTS_PAGE, mountImportRoutes } from './imports.js';
 
 export const ROOT_PATH = '/admin';
 const COOKIE = 'crm_admin';
@@ -129,6 +130,7 @@ export function createAdminJs(deps: ResourceDeps): AdminJS {
     resources,
     componentLoader: createComponentLoader(),
     dashboard: { component: COMPONENTS.dashboard, handler: dashboardHandler(services) as never },
+    pages: { [IMPORTS_PAGE]: { component: COMPONENTS.imports, icon: 'Upload' } },
     settings: { defaultPerPage: 20 },
     locale: (() => locales[requestLang.getStore()?.lang ?? 'uz']) as never,
     branding: async () => {
@@ -278,6 +280,8 @@ export async function createAdmin(deps: AdminDeps) {
   // the dashboard's Excel export: a plain download, behind the same session and role checks
   const downloads = express.Router();
   mountDashboardExport(downloads, services);
+  // the Import / Export page's upload, progress and download routes (role-checked there)
+  mountImportRoutes(downloads, services, { maxBytes: config.IMPORT_MAX_BYTES });
   app.use(ROOT_PATH, downloads);
   app.use(ROOT_PATH, router);
 

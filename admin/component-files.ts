@@ -6,6 +6,7 @@ export const COMPONENTS = {
   leadShow: 'CrmLeadShow',
   messageShow: 'CrmMessageShow',
   jobs: 'CrmJobs',
+  imports: 'CrmImports',
 } as const;
 
 /** Every component file (under admin/components/) AdminJS must bundle; the same list at build time and at run time. */
@@ -16,6 +17,7 @@ export const COMPONENT_FILES: Array<{ name: string; file: string; override?: boo
   { name: COMPONENTS.leadShow, file: 'lead-show.tsx' },
   { name: COMPONENTS.messageShow, file: 'message-show.tsx' },
   { name: COMPONENTS.jobs, file: 'jobs.tsx' },
+  { name: COMPONENTS.imports, file: 'imports.tsx' },
   // the language links, in place of AdminJS's "made with love" footer
   { name: 'SidebarFooter', file: 'sidebar-footer.tsx', override: true },
 ];

@@ -337,6 +337,8 @@ export function buildLocale(lang: Lang, resources: ResourceLocale[]): Locale {
       // business actions by name too: the breadcrumb asks for an action's label without its resource
       actions: { ...((base.actions as Tree) ?? {}), ...businessActions(l) },
       resources: Object.fromEntries(resources.map((r) => [r.id, resourceBlock(r, l)])),
+      // custom pages' menu labels (admin/imports.ts IMPORTS_PAGE)
+      pages: { ...((base.pages as Tree) ?? {}), imports: t(l, 'adm.imp.page') },
     } as LocaleTranslations;
   }
   // lng: AdminJS's browser side only honours the language through i18next's own option

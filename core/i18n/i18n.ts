@@ -1,4 +1,5 @@
 import adminActions from './catalogs/admin-actions.js';
+import adminImports from './catalogs/admin-imports.js';
 import bot from './catalogs/bot.js';
 import common from './catalogs/common.js';
 import importExport from './catalogs/import-export.js';
@@ -13,6 +14,7 @@ type Catalog = { uz: Record<string, string>; ru: Record<string, string>; en: Rec
 // One list of feature catalogs; a feature adds its file here. A test fails when a key is missing in a language.
 export const catalogs: Record<string, Catalog> = {
   adminActions,
+  adminImports,
   bot,
   common,
   importExport,
