@@ -538,8 +538,6 @@ export function createKpiService(deps: CoreDeps) {
     kpiReports,
     runDaily,
     dailySummary,
-    /** the scheduler's name for the 18:00 job */
-    sendDailySummary: (ctx?: { slot?: Date }) => dailySummary(ctx),
   };
 }
 

@@ -304,8 +304,6 @@ export function createLeaveService(deps: CoreDeps) {
     unmarkAbsent,
     absences,
     leaveNotices,
-    /** the scheduler's name for the hourly job */
-    sendNotices: () => leaveNotices(),
   };
 }
 

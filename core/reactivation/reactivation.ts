@@ -174,8 +174,6 @@ export function createReactivationService(deps: CoreDeps) {
 
   return {
     runReactivation,
-    /** the scheduler's name for the daily job */
-    run: () => runReactivation(),
     history: (leadId: number) => deps.db.selectFrom('reactivations').selectAll().where('lead_id', '=', leadId).orderBy('id').execute(),
   };
 }

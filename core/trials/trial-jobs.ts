@@ -162,8 +162,6 @@ export function createTrialJobService(deps: CoreDeps) {
     sendTrialReminders,
     remindMissingResults,
     followUpAttended,
-    /** the scheduler's name for the 30-minute job */
-    sendReminders: () => sendTrialReminders(),
   };
 }
 
