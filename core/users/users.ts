@@ -97,7 +97,13 @@ export function createUserService(deps: CoreDeps) {
   async function update(id: number, input: Partial<UserInput> & { isActive?: boolean }): Promise<User> {
     const v = parseOrThrow(userInputSchema.partial().extend({ isActive: z.boolean().optional() }), input);
     return tx(deps, async (t) => {
-      await getUser(t, id);
+      const current = await getUser(t, id);
+      const losesAdmin = current.role === 'admin' && current.is_active === 1 && ((v.role !== undefined && v.role !== 'admin') || v.isActive === false);
+      if (losesAdmin) {
+        // someone must always be able to manage the center: the last active admin stays one
+        const others = await t.selectFrom('users').select('id').where('role', '=', 'admin').where('is_active', '=', 1).where('id', '!=', id).limit(1).execute();
+        if (!others.length) throw validation(v.isActive === false ? 'isActive' : 'role', 'the last active admin cannot be demoted or deactivated');
+      }
       const patch: Record<string, unknown> = { updated_at: now() };
       if (v.fullName !== undefined) patch.full_name = v.fullName;
       if (v.role !== undefined) patch.role = v.role;
