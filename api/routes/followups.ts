@@ -1,8 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { forbidden } from '../../core/errors.js';
-import { addLocalDays, localDate, localInstant } from '../../core/worktime/worktime.js';
 import { newRouter, type RouteDeps } from '../router.js';
-import { isManager, jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
+import { jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
 import { countSchema, followUpSchema, followUpView, idParam } from './views.js';
 
 const tags = ['Follow-ups'];
@@ -83,19 +81,12 @@ const itemView = (r: Row): z.infer<typeof dueItem> => ({
 
 export function followUpRoutes({ services }: RouteDeps) {
   const fu = services.followUps;
-  const { clock, tz } = services.deps;
   return newRouter()
     .openapi(listRoute, async (c) => {
       const user = c.get('user');
       const { salesId } = c.req.valid('query');
-      if (salesId !== undefined && salesId !== user.id && !isManager(user.role)) throw forbidden("only managers see another person's follow-ups");
-      const who = salesId ?? user.id;
-      const now = clock.now();
-      const today = localDate(now, tz);
-      const endOfDay = new Date(localInstant(addLocalDays(today, 1), '00:00', tz)).toISOString();
-      const nowIso = now.toISOString();
-      const [overdue, rest] = await Promise.all([fu.listFor(who, { overdueOnly: true, limit: 500 }), fu.listFor(who, { from: nowIso, to: endOfDay, limit: 500 })]);
-      return c.json({ date: today, overdue: overdue.map(itemView), today: rest.map((r) => ({ ...itemView(r), overdue: false })) }, 200);
+      const a = await fu.agenda(salesId ?? user.id, user);
+      return c.json({ date: a.date, overdue: a.overdue.map(itemView), today: a.today.map((r) => ({ ...itemView(r), overdue: false })) }, 200);
     })
     .openapi(completeRoute, async (c) => {
       const done = await fu.complete(c.req.valid('param').id, c.get('user'), c.req.valid('json').note);

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { LeadSource, LeadStatus } from '../../db/types.js';
-import { forbidden } from '../../core/errors.js';
 import { CALL_OUTCOMES, LOST_REASONS, SOURCES, STATUSES } from '../../core/leads/statuses.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { isManager, jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
@@ -230,9 +229,6 @@ export function leadRoutes({ services }: RouteDeps) {
     .openapi(listRoute, async (c) => {
       const user = c.get('user');
       const q = c.req.valid('query');
-      if (!isManager(user.role) && (q.assignedTo !== undefined || q.unassigned !== undefined || q.parked !== undefined)) {
-        throw forbidden('assignedTo, unassigned and parked are manager filters');
-      }
       const page = await leads.list(
         { status: q.status, source: q.source, q: q.q, openOnly: q.open, before: q.before, limit: q.limit, assignedTo: q.assignedTo, unassigned: q.unassigned, parked: q.parked },
         user,

@@ -4,7 +4,7 @@ import { AppError, forbidden, notFound, validation } from '../errors.js';
 import { tx, type CoreDeps } from '../deps.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { loadSchedules } from '../worktime/schedules.js';
-import { addWorkingMinutes, shiftIntoWorkingTime, workingMinutesBetween } from '../worktime/worktime.js';
+import { addLocalDays, addWorkingMinutes, localDate, localInstant, shiftIntoWorkingTime, workingMinutesBetween } from '../worktime/worktime.js';
 import { BLOCK_THRESHOLD } from '../distribution/distribution.js';
 import { addEvent, assignTo, getLead, type Actor } from '../leads/lead-ops.js';
 import { planNextStep, placeDue, scheduleOf, type OpsCtx } from './followup-ops.js';
@@ -89,6 +89,22 @@ export function createFollowUpService(deps: CoreDeps) {
     if (opts.from) q = q.where('follow_ups.due_at', '>=', opts.from);
     if (opts.to) q = q.where('follow_ups.due_at', '<', opts.to);
     return q.orderBy('follow_ups.due_at').limit(opts.limit ?? 200).execute();
+  }
+
+  /**
+   * A person's agenda for their local today: everything overdue, and what falls due from now to
+   * the end of the day. Only managers may look at another person's.
+   */
+  async function agenda(userId: number, actor: Actor) {
+    if (actor && actor.id !== userId && !isManager(actor)) throw forbidden("only managers see another person's follow-ups");
+    const now = deps.clock.now();
+    const date = localDate(now, deps.tz);
+    const endOfDay = new Date(localInstant(addLocalDays(date, 1), '00:00', deps.tz)).toISOString();
+    const [overdue, today] = await Promise.all([
+      listFor(userId, { overdueOnly: true, limit: 500 }),
+      listFor(userId, { from: now.toISOString(), to: endOfDay, limit: 500 }),
+    ]);
+    return { date, overdue, today };
   }
 
   function requireManager(actor: Actor) {
@@ -277,7 +293,7 @@ export function createFollowUpService(deps: CoreDeps) {
     });
   }
 
-  return { complete, snooze, listFor, bulkReschedule, bulkComplete, bulkReassign, markOverdue, queueDueReminders, checkFirstResponse, get: (id: number) => getFollowUp(deps.db, id) };
+  return { complete, snooze, listFor, agenda, bulkReschedule, bulkComplete, bulkReassign, markOverdue, queueDueReminders, checkFirstResponse, get: (id: number) => getFollowUp(deps.db, id) };
 }
 
 export type FollowUpService = ReturnType<typeof createFollowUpService>;

@@ -60,6 +60,9 @@ export function createLeadService(deps: CoreDeps) {
 
   /** Newest first with keyset pagination on id, so pages stay stable while new leads arrive. */
   async function list(filter: LeadListFilter, actor: Actor) {
+    if (actor?.role === 'sales' && (filter.assignedTo !== undefined || filter.unassigned !== undefined || filter.parked !== undefined)) {
+      throw forbidden('assignedTo, unassigned and parked are manager filters');
+    }
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
     let q = deps.db.selectFrom('leads').selectAll().where('merged_into', 'is', null);
     if (actor?.role === 'sales') q = q.where('assigned_to', '=', actor.id);
