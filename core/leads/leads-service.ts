@@ -60,7 +60,8 @@ export function createLeadService(deps: CoreDeps) {
 
   /** Newest first with keyset pagination on id, so pages stay stable while new leads arrive. */
   async function list(filter: LeadListFilter, actor: Actor) {
-    if (actor?.role === 'sales' && (filter.assignedTo !== undefined || filter.unassigned !== undefined || filter.parked !== undefined)) {
+    // a salesperson sees only their own leads: asking for someone else's, the queue or parked ones is refused
+    if (actor?.role === 'sales' && ((filter.assignedTo !== undefined && filter.assignedTo !== actor.id) || filter.unassigned !== undefined || filter.parked !== undefined)) {
       throw forbidden('assignedTo, unassigned and parked are manager filters');
     }
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
