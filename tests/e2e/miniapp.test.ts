@@ -443,7 +443,8 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     expect(await page.getByTestId('list-end').count()).toBe(0);
     /** scrolls like a thumb until the list says it has ended */
     const scrollToEnd = async () => {
-      for (let i = 0; i < 10 && (await page.getByTestId('list-end').count()) === 0; i++) {
+      // each page loads over the network: keep scrolling (up to ~20 s on a loaded machine) until the end shows
+      for (let i = 0; i < 80 && (await page.getByTestId('list-end').count()) === 0; i++) {
         await page.mouse.wheel(0, 4000);
         await page.waitForTimeout(250);
       }
