@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/connection.js';
+import type { Dialect, Tx } from '../../db/connection.js';
 import type { FollowUp, Lead, LeadStatus, User } from '../../db/types.js';
 import { loadSchedule } from '../worktime/schedules.js';
 import { latestWorkingMomentBefore, shiftIntoWorkingTime, type WorkSchedule } from '../worktime/worktime.js';
@@ -7,6 +7,8 @@ import { initialSteps, nextStep, type PlanStep, type TrialTimes } from './planne
 export interface OpsCtx {
   tz: string;
   now: Date;
+  /** PostgreSQL runs use cases concurrently; a few steps take a lock there (see distribute) */
+  dialect?: Dialect;
   /** schedules loaded during this use case (one transaction); leave/absence changes bypass it */
   schedules?: Map<string, WorkSchedule>;
 }

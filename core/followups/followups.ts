@@ -56,7 +56,7 @@ export async function snoozeTx(t: Tx, ctx: OpsCtx, fu: FollowUp, until: string, 
 }
 
 export function createFollowUpService(deps: CoreDeps) {
-  const ctx = (): OpsCtx => ({ tz: deps.tz, now: deps.clock.now(), schedules: new Map() });
+  const ctx = (): OpsCtx => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect, schedules: new Map() });
 
   async function complete(id: number, actor: Actor, note?: string | null) {
     return tx(deps, async (t) => completeTx(t, ctx(), await getFollowUp(t, id), actor, note));

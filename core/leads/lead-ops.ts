@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../db/connection.js';
 import type { Lead, LeadStatus, User } from '../../db/types.js';
 import { AppError, notFound } from '../errors.js';
@@ -113,7 +114,13 @@ export async function assignTo(
  * Automatic distribution (SPEC §4): the available salesperson covering the course with the fewest
  * open leads. Returns null (the lead stays in the unassigned queue) when nobody is available.
  */
+// any constant shared by every process: the key of the distribution lock on PostgreSQL
+const DISTRIBUTION_LOCK = 7_140_001;
+
 export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null, opts: { fresh?: boolean } = {}): Promise<Lead | null> {
+  // "fewest open leads" reads counters another PostgreSQL connection may be raising at the same
+  // moment: without this, a burst of landing posts piles onto one salesperson (SQLite has one writer)
+  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${DISTRIBUTION_LOCK})`.execute(tx);
   const cands = await availableSalespeople(tx, ctx, { courseId: lead.course_id });
   const chosen = pickAssignee(cands);
   if (!chosen) return null;

@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/connection.js';
+import { createGroupCommit } from '../../db/group-commit.js';
 import type { Lead, LeadSource, LeadStatus, User } from '../../db/types.js';
 import { AppError, forbidden, notFound, validation } from '../errors.js';
 import { tx, type CoreDeps } from '../deps.js';
@@ -28,6 +29,8 @@ export interface LeadListFilter {
 }
 
 export function createLeadService(deps: CoreDeps) {
+  // concurrent intakes (a burst of landing posts) share one SQLite commit; see db/group-commit.ts
+  const intakes = createGroupCommit(deps.db, deps.dialect);
   const ctx = (): OpsCtx & { dialect: typeof deps.dialect } => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect, schedules: new Map() });
 
   async function leadFor(t: Tx, id: number, actor: Actor): Promise<Lead> {
@@ -38,7 +41,7 @@ export function createLeadService(deps: CoreDeps) {
 
   async function intake(input: IntakeInput, actor: (Actor & Partial<User>) | null = null): Promise<IntakeResult> {
     const normalized = normalizeIntake(input);
-    return tx(deps, (t) => intakeTx(t, ctx(), normalized, actor));
+    return intakes.run((t) => intakeTx(t, ctx(), normalized, actor));
   }
 
   async function get(id: number, actor: Actor) {

@@ -48,7 +48,7 @@ export async function isOnLeaveTx(t: Tx, userId: number, at: Date): Promise<bool
 }
 
 export function createLeaveService(deps: CoreDeps) {
-  const ctx = () => ({ tz: deps.tz, now: deps.clock.now() });
+  const ctx = () => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
 
   async function getLeave(t: Tx, id: number): Promise<LeaveRequest> {
     const l = await t.selectFrom('leave_requests').selectAll().where('id', '=', id).executeTakeFirst();

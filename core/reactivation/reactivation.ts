@@ -29,7 +29,7 @@ export function latestMilestone(lostAt: string, today: string, tz: string): { ty
  * (lead, lost_at, type) guarantees it), earlier ones are skipped when several are due at once.
  */
 export function createReactivationService(deps: CoreDeps) {
-  const ctx = (): OpsCtx => ({ tz: deps.tz, now: deps.clock.now() });
+  const ctx = (): OpsCtx => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
 
   /** Leads whose latest reached milestone is `type` and has not fired in this cycle. */
   async function candidates(t: Tx, today: string, m: { type: MilestoneType; days: number }, next: { days: number } | null) {

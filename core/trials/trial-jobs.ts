@@ -8,7 +8,7 @@ import { insertSteps } from '../followups/followup-ops.js';
  * the same transaction as the outbox row or follow-up it guards.
  */
 export function createTrialJobService(deps: CoreDeps) {
-  const ctx = () => ({ tz: deps.tz, now: deps.clock.now() });
+  const ctx = () => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
 
   /**
    * Every 30 min: trials starting within the next 2 hours get a reminder to the lead's salesperson

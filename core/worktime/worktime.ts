@@ -30,22 +30,40 @@ function hm(text: string): { hour: number; minute: number } {
   return { hour: h || 0, minute: m || 0 };
 }
 
+// Zone conversions through Intl cost microseconds each and the same few local dates and shift
+// times are asked for again and again (every intake plans against every on-shift schedule), so the
+// pure string-keyed conversions are remembered. Bounded: cleared when it grows past MEMO_MAX.
+const MEMO_MAX = 20_000;
+const memo = new Map<string, number | string>();
+function remember<T extends number | string>(key: string, compute: () => T): T {
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit as T;
+  if (memo.size >= MEMO_MAX) memo.clear();
+  const v = compute();
+  memo.set(key, v);
+  return v;
+}
+
 export function localDate(at: number | Date, tz: string): string {
-  return DateTime.fromMillis(+at, { zone: tz }).toISODate()!;
+  // zone offsets and their transitions fall on whole minutes, so one minute has one local date
+  const minute = Math.floor(+at / 60_000);
+  return remember(`l|${minute}|${tz}`, () => DateTime.fromMillis(minute * 60_000, { zone: tz }).toISODate()!);
 }
 
 /** The instant of a local date and `HH:MM` in a zone. */
 export function localInstant(date: string, time: string, tz: string): number {
-  const { hour, minute } = hm(time);
-  return DateTime.fromISO(date, { zone: tz }).set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+  return remember(`i|${date}|${time}|${tz}`, () => {
+    const { hour, minute } = hm(time);
+    return DateTime.fromISO(date, { zone: tz }).set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+  });
 }
 
 export function addLocalDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  return remember(`d|${date}|${days}`, () => DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!);
 }
 
 export function isoWeekday(date: string): number {
-  return DateTime.fromISO(date, { zone: 'UTC' }).weekday;
+  return remember(`w|${date}`, () => DateTime.fromISO(date, { zone: 'UTC' }).weekday);
 }
 
 /** The scheduled shift of a local date, before leave is taken out; null on a day off. */
