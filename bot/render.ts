@@ -225,6 +225,7 @@ export function createRenderer(opts: RendererOptions): RenderFn {
           const parts = [`• ${escapeHtml(ctx.leadName(l))}`];
           if (str(l.phone)) parts.push(escapeHtml(String(l.phone)));
           if (str(l.courseName)) parts.push(escapeHtml(String(l.courseName)));
+          if (l.duplicate === true) parts.push(escapeHtml(t(lang, 'notify.landing_digest_again')));
           return parts.join(' — ');
         }, num(p.total));
         appButton();

@@ -142,7 +142,9 @@ export async function intakeTx(
   if (existing) {
     if (parkedIntake) return { lead: await touch(tx, ctx, existing, input, actor, 'parked_touch'), duplicate: true, outcome: 'parked_touch' };
     if (existing.status === 'enrolled') {
-      return { lead: await touch(tx, ctx, existing, input, actor, 'student_touched'), duplicate: true, outcome: 'student_touched' };
+      const lead = await touch(tx, ctx, existing, input, actor, 'student_touched');
+      if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
+      return { lead, duplicate: true, outcome: 'student_touched' };
     }
     if (existing.status === 'lost') {
       let lead = await touch(tx, ctx, existing, input, actor, 'returning');
@@ -162,6 +164,7 @@ export async function intakeTx(
       } else {
         lead = (await distribute(tx, ctx, lead, actor?.id ?? null)) ?? lead;
       }
+      if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
       return { lead, duplicate: true, outcome: 'reactivated' };
     }
     let lead = await touch(tx, ctx, existing, input, actor, 'touched');
@@ -169,6 +172,8 @@ export async function intakeTx(
       // a prospect reaching out again is live: the parked record leaves parking and is worked now
       lead = await releaseOne(tx, ctx, lead, actor?.id ?? null, 'touched by a live source');
     }
+    // managers read the digest as "who wrote in through the website": a returning contact is one too
+    if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
     return { lead, duplicate: true, outcome: 'touched' };
   }
 

@@ -160,6 +160,26 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       }
     });
 
+    it('a known phone writing in again through the form is listed in the digest, marked as returning', async () => {
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-24T07:35:05.000Z');
+      try {
+        const phone = nextPhone();
+        const first = await post(json({ name: 'Comes Back', phone }), fromIp('10.35.0.1'));
+        expect(first.status).toBe(201);
+        ctx.clock.set('2026-11-24T07:36:10.000Z');
+        const again = await post(json({ name: 'Comes Back', phone, comment: 'still interested' }), fromIp('10.35.0.2'));
+        expect(again.status).toBe(200);
+        const { id, duplicate } = await again.json();
+        expect(duplicate).toBe(true);
+        const rows = await ctx.db.selectFrom('outbox').selectAll().where('kind', '=', 'landing_digest').where('user_id', '=', manager.id).where('not_before', '=', '2026-11-24T07:37:00.000Z').execute();
+        expect(rows).toHaveLength(1);
+        expect(JSON.parse(rows[0].payload).leads).toEqual([expect.objectContaining({ id, duplicate: true })]);
+      } finally {
+        ctx.clock.set(at);
+      }
+    });
+
     it('a burst of landing leads in one minute stays one digest message: the first 20 listed, all counted', async () => {
       const at = ctx.clock.now();
       ctx.clock.set('2026-11-24T07:40:05.000Z');

@@ -89,6 +89,15 @@ describe('notification rendering', () => {
     expect(m.text.length).toBeLessThanOrEqual(4096);
   });
 
+  it('marks a returning contact in the landing digest, in the reader\'s language', () => {
+    const payload = { leads: [{ id: 1, name: 'Aziz', phone: '+998901112233' }, { id: 2, name: 'Malika', phone: '+998901112244', duplicate: true }], total: 2 };
+    const uz = render({ kind: 'landing_digest', payload, lang: 'uz', chatId: '1' }).text;
+    expect(uz).toContain('Malika — +998901112244 — 🔁 qayta murojaat');
+    expect(uz).not.toContain('Aziz — +998901112233 — 🔁');
+    expect(render({ kind: 'landing_digest', payload, lang: 'ru', chatId: '1' }).text).toContain('обратился повторно');
+    expect(render({ kind: 'landing_digest', payload, lang: 'en', chatId: '1' }).text).toContain('Malika — +998901112244 — 🔁 came back');
+  });
+
   it('refuses an unknown kind or a payload that is not an object', () => {
     expect(() => render({ kind: 'nope', payload: {}, lang: 'uz', chatId: '1' })).toThrow(RenderError);
     expect(() => render({ kind: 'lead_assigned', payload: 'x', lang: 'uz', chatId: '1' })).toThrow(RenderError);

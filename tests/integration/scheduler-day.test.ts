@@ -329,6 +329,8 @@ describe.each(dialects())('a working day through the real scheduler jobs on %s',
       ['Wed 12:00:00', 'Malika', 'leave_started', 'Wed 12:00:00'],
       // on leave until 14:00: the touch waits for the end of the leave
       ['Wed 12:30:30', 'Aziza', 'lead_touched', 'Wed 14:00:00'],
+      // Dilshod writes in again through the website: listed for the managers too, as returning
+      ['Wed 12:30:30', 'Malika', 'landing_digest', 'Wed 12:31:00'],
       // trial reminders are not held, not even during a leave
       ['Wed 13:00:00', 'Aziza', 'trial_reminder', 'Wed 13:00:00'],
       // Lola's reactivation follow-up, moved into B's shift (13:00)
@@ -352,6 +354,7 @@ describe.each(dialects())('a working day through the real scheduler jobs on %s',
       ['Wed 19:00:30', 'Aziza', 'manager_message', 'Fri 09:00:00'],
       ['Wed 19:00:30', 'Bekzod', 'manager_message', 'Wed 19:00:30'],
       ['Wed 20:10:30', 'Aziza', 'student_returned', 'Fri 09:00:00'],
+      ['Wed 20:10:30', 'Malika', 'landing_digest', 'Wed 20:11:00'],
       ['Wed 23:59:00', 'Aziza', 'kpi_report', 'Fri 09:00:00'],
       ['Wed 23:59:00', 'Bekzod', 'kpi_report', 'Fri 13:00:00'],
       ['Wed 23:59:00', 'Malika', 'team_ranking', 'Wed 23:59:00'],
@@ -389,7 +392,7 @@ describe.each(dialects())('a working day through the real scheduler jobs on %s',
     expect(text('no_answer_streak', M.id)).toEqual([expect.stringMatching(/Nodir: no answer 5 times in a row[\s\S]*Aziza/)]);
     expect(text('reactivation_milestone', B.id)).toEqual([expect.stringMatching(/Lola[\s\S]*Come back −15%/)]);
     expect(text('waitlist_spot_freed', B.id)).toEqual([expect.stringContaining('A spot freed up in G2: Sardor')]);
-    expect(text('landing_digest', M.id).map((t) => t.match(/Dilshod|Gulnora|Rustam/g))).toEqual([['Dilshod'], ['Gulnora'], ['Rustam']]);
+    expect(text('landing_digest', M.id).map((t) => t.match(/Dilshod|Gulnora|Rustam|Zarina|came back/g))).toEqual([['Dilshod'], ['Gulnora'], ['Dilshod', 'came back'], ['Rustam'], ['Zarina', 'came back']]);
     const summary = (u: User) => JSON.parse(rows.find((r) => r.kind === 'daily_summary' && r.user_id === u.id)!.payload);
     expect(summary(A)).toMatchObject({ date: DAY, contacts: 4, followupsDone: 2, followupsDue: 2, overdue: 0, trialsTomorrow: 0 });
     expect(summary(B)).toMatchObject({ date: DAY, contacts: 1, followupsDone: 1, followupsDue: 1, overdue: 4, trialsTomorrow: 0 });
