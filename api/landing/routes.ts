@@ -22,13 +22,27 @@ const utmSchema = z
   })
   .openapi('Utm');
 
+// Landing pages are built by many hands (site builders, Tilda-like forms, hand-written fetch):
+// the common spellings of the same fields are accepted, anything else is an unknown field.
+const courseIdJson = z.union([z.number().int().positive(), z.string().trim().regex(/^\d*$/, 'must be a course id')]).nullable().optional();
+const flatUtm = {
+  utm_source: text(200).optional(),
+  utm_medium: text(200).optional(),
+  utm_campaign: text(200).optional(),
+  utm_content: text(200).optional(),
+  utm_term: text(200).optional(),
+};
+
 const jsonLeadSchema = z
   .strictObject({
     name: text(200).min(1, 'is required').openapi({ example: 'Dilnoza' }),
-    phone: text(40).min(1, 'is required').openapi({ example: '+998 90 123 45 67' }),
-    courseId: z.number().int().positive().nullable().optional().openapi({ description: 'an active course from the landing page' }),
+    phone: z.union([text(40).min(1, 'is required'), z.number().int().positive()]).openapi({ example: '+998 90 123 45 67', description: 'any common format; +998 is assumed for 9 local digits' }),
+    courseId: courseIdJson.openapi({ description: 'an active course from the landing page' }),
+    course_id: courseIdJson.openapi({ description: 'same as courseId' }),
     comment: text(2000).optional(),
+    note: text(2000).optional().openapi({ description: 'same as comment' }),
     utm: utmSchema.optional(),
+    ...flatUtm,
     website: z.string().max(5000).optional().openapi({ description: 'honeypot: leave empty (a filled value is accepted and discarded)' }),
     lang: z.enum(['uz', 'ru', 'en']).optional(),
   })
@@ -39,12 +53,10 @@ const formLeadSchema = z
     name: text(200).min(1, 'is required'),
     phone: text(40).min(1, 'is required'),
     courseId: z.string().trim().regex(/^\d*$/, 'must be a course id').optional(),
+    course_id: z.string().trim().regex(/^\d*$/, 'must be a course id').optional(),
     comment: text(2000).optional(),
-    utm_source: text(200).optional(),
-    utm_medium: text(200).optional(),
-    utm_campaign: text(200).optional(),
-    utm_content: text(200).optional(),
-    utm_term: text(200).optional(),
+    note: text(2000).optional(),
+    ...flatUtm,
     website: z.string().max(5000).optional(),
     lang: z.string().max(10).optional(),
   })
@@ -103,16 +115,23 @@ interface LeadRequest {
   lang?: string;
 }
 
+const courseNumber = (v: number | string | null | undefined) => (v == null || v === '' ? null : Number(v));
+
 function fromForm(f: z.infer<typeof formLeadSchema>): LeadRequest {
   const utm: Utm = {};
   for (const k of UTM_KEYS) if (f[`utm_${k}`]) utm[k] = f[`utm_${k}`];
-  return { name: f.name, phone: f.phone, courseId: f.courseId ? Number(f.courseId) : null, comment: f.comment || undefined, utm, website: f.website, lang: f.lang };
+  const comment = f.comment || f.note || undefined;
+  return { name: f.name, phone: f.phone, courseId: courseNumber(f.courseId || f.course_id), comment, utm, website: f.website, lang: f.lang };
 }
 
 function fromJson(j: z.infer<typeof jsonLeadSchema>): LeadRequest {
   const utm: Utm = {};
-  for (const k of UTM_KEYS) if (j.utm?.[k]) utm[k] = j.utm[k];
-  return { name: j.name, phone: j.phone, courseId: j.courseId ?? null, comment: j.comment || undefined, utm, website: j.website, lang: j.lang };
+  for (const k of UTM_KEYS) {
+    const v = j.utm?.[k] || j[`utm_${k}`];
+    if (v) utm[k] = v;
+  }
+  const comment = j.comment || j.note || undefined;
+  return { name: j.name, phone: String(j.phone), courseId: courseNumber(j.courseId ?? j.course_id), comment, utm, website: j.website, lang: j.lang };
 }
 
 const isForm = (c: Context) => /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '');

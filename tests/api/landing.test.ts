@@ -143,6 +143,20 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(lead).toMatchObject({ course_id: english.id, utm_source: 'telegram', utm_medium: 'post', utm_campaign: null, source: 'form' });
     });
 
+    it('accepts the common spellings of a landing form: phone as a number, course_id, flat utm_* and note', async () => {
+      const res = await post(json({ name: 'Sanjar', phone: 998907654321, course_id: String(english.id), note: 'after 18:00', utm_source: 'google', utm_campaign: 'brand' }), fromIp('10.44.0.1'));
+      expect(res.status).toBe(201);
+      const { id } = await res.json();
+      const lead = await ctx.db.selectFrom('leads').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(lead).toMatchObject({ phone: '+998907654321', course_id: english.id, utm_source: 'google', utm_campaign: 'brand', last_note: 'after 18:00', source: 'form' });
+      const bad = await post(json({ name: 'Sanjar', phone: '+998907654322', course_id: 'english' }), fromIp('10.44.0.2'));
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error.fields).toHaveProperty('course_id');
+      const unknown = await post(json({ name: 'Sanjar', phone: '+998907654323', email: 'x@y.z' }), fromIp('10.44.0.3'));
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json()).error.fields).toEqual({ email: expect.any(String) });
+    });
+
     it('the managers get a landing digest through the outbox: one message per minute listing the leads', async () => {
       const at = ctx.clock.now();
       ctx.clock.set('2026-11-24T07:30:05.000Z');
