@@ -58,6 +58,10 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
   }
   if (sub === 'add') {
     const f = flags(rest);
+    if (!f.username || f.username === 'true') {
+      ctx.err('user add: --username is required (e.g. npm run crm -- user add --username aziza --name "Aziza K." --role sales)');
+      return 1;
+    }
     const { user, password } = await ctx.services.users.create({
       username: f.username,
       fullName: f.name ?? f.username,

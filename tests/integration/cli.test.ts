@@ -32,6 +32,12 @@ describe('command line (SQLite file)', () => {
     lines.length = 0;
     expect(await runCli(['user', 'add', '--username', 'aziz', '--name', 'Again'], env())).toBe(1);
     expect(lines.join('')).toMatch(/username: is already taken/);
+    lines.length = 0;
+    expect(await runCli(['user', 'add', '--name', 'Nameless'], env())).toBe(1);
+    expect(lines.join('')).toMatch(/--username is required/);
+    lines.length = 0;
+    expect(await runCli(['user', 'add', '--username', 'odd', '--role', 'boss'], env())).toBe(1);
+    expect(lines.join('')).toMatch(/role/);
   });
 
   it('demo fills an empty database with a believable center once, and refuses a second time', async () => {
