@@ -3,7 +3,7 @@ import type { LeadSource, LeadStatus } from '../../db/types.js';
 import { CALL_OUTCOMES, LOST_REASONS, SOURCES, STATUSES } from '../../core/leads/statuses.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { isManager, jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
-import { eventSchema, followUpSchema, followUpView, idParam, leadSchema, leadView, okSchema, trialSchema, trialView } from './views.js';
+import { eventSchema, followUpSchema, followUpView, idParam, leadListItemSchema, leadListItemView, leadSchema, leadView, okSchema, trialSchema, trialView } from './views.js';
 
 const tags = ['Leads'];
 const text = (max: number) => z.string().trim().max(max);
@@ -50,7 +50,13 @@ const listRoute = staffRoute({
       parked: flag.openapi({ type: 'string' }),
     }),
   },
-  responses: { 200: jsonOk(z.object({ items: z.array(leadSchema), next: z.number().int().nullable() }).openapi('LeadPage')) },
+  responses: {
+    200: jsonOk(
+      z
+        .object({ items: z.array(leadListItemSchema), next: z.number().int().nullable() })
+        .openapi('LeadPage', { description: 'list rows carry what a list shows; the whole lead (notes, UTM, dates) is GET /api/leads/{id}' }),
+    ),
+  },
 });
 
 const createLeadSchema = z
@@ -233,7 +239,7 @@ export function leadRoutes({ services }: RouteDeps) {
         { status: q.status, source: q.source, q: q.q, openOnly: q.open, before: q.before, limit: q.limit, assignedTo: q.assignedTo, unassigned: q.unassigned, parked: q.parked },
         user,
       );
-      return c.json({ items: page.items.map(leadView), next: page.next == null ? null : Number(page.next) }, 200);
+      return c.json({ items: page.items.map(leadListItemView), next: page.next == null ? null : Number(page.next) }, 200);
     })
     .openapi(createRoute_, async (c) => {
       const user = c.get('user');

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { FollowUp, Lead, Trial } from '../../db/types.js';
 import { STATUSES, SOURCES } from '../../core/leads/statuses.js';
+import type { LeadListRow } from '../../core/leads/leads-service.js';
 
 /** Shared response shapes of the staff API (camelCase, instants as ISO-8601 UTC text). */
 
@@ -73,6 +74,33 @@ export function leadView(l: Lead): LeadView {
     enrolledAt: l.enrolled_at,
     firstContactAt: l.first_contact_at,
     assignedAt: l.assigned_at,
+  };
+}
+
+/** A row of a lead list: what the list shows; the whole lead comes from GET /api/leads/{id}. */
+export const leadListItemSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    phone: z.string(),
+    status: z.string(),
+    source: z.string(),
+    courseId: z.number().int().nullable(),
+    assignedTo: z.number().int().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('LeadListItem');
+
+export function leadListItemView(l: LeadListRow): z.infer<typeof leadListItemSchema> {
+  return {
+    id: Number(l.id),
+    name: l.name,
+    phone: l.phone,
+    status: l.status,
+    source: l.source,
+    courseId: num(l.course_id),
+    assignedTo: num(l.assigned_to),
+    createdAt: l.created_at,
   };
 }
 

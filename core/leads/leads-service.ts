@@ -28,6 +28,14 @@ export interface LeadListFilter {
   limit?: number;
 }
 
+/**
+ * What a lead list row carries: the columns the Mini App's list, the bot's lead picker and a
+ * manager's assignee filter use. The full lead (notes, UTM, timestamps) comes with the lead
+ * itself; reading and sending all ~36 columns for 50 rows was most of the my-leads request.
+ */
+export const LEAD_LIST_COLUMNS = ['id', 'name', 'phone', 'status', 'source', 'course_id', 'assigned_to', 'created_at'] as const;
+export type LeadListRow = Pick<Lead, (typeof LEAD_LIST_COLUMNS)[number]>;
+
 export function createLeadService(deps: CoreDeps) {
   // concurrent intakes (a burst of landing posts) share one SQLite commit; see db/group-commit.ts
   const intakes = createGroupCommit(deps.db, deps.dialect);
@@ -62,13 +70,13 @@ export function createLeadService(deps: CoreDeps) {
   }
 
   /** Newest first with keyset pagination on id, so pages stay stable while new leads arrive. */
-  async function list(filter: LeadListFilter, actor: Actor) {
+  async function list(filter: LeadListFilter, actor: Actor): Promise<{ items: LeadListRow[]; next: number | null }> {
     // a salesperson sees only their own leads: asking for someone else's, the queue or parked ones is refused
     if (actor?.role === 'sales' && ((filter.assignedTo !== undefined && filter.assignedTo !== actor.id) || filter.unassigned !== undefined || filter.parked !== undefined)) {
       throw forbidden('assignedTo, unassigned and parked are manager filters');
     }
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
-    let q = deps.db.selectFrom('leads').selectAll().where('merged_into', 'is', null);
+    let q = deps.db.selectFrom('leads').select(LEAD_LIST_COLUMNS).where('merged_into', 'is', null);
     if (actor?.role === 'sales') q = q.where('assigned_to', '=', actor.id);
     else if (filter.assignedTo !== undefined) q = filter.assignedTo === null ? q.where('assigned_to', 'is', null) : q.where('assigned_to', '=', filter.assignedTo);
     if (filter.unassigned) q = q.where('assigned_to', 'is', null).where('parked', '=', 0);

@@ -78,6 +78,25 @@ describe.each(dialects())('staff API: leads, follow-ups, trials (%s)', (dialect)
       expect((await badStatus.json()).error.fields).toHaveProperty('status');
     });
 
+    it('a list row carries what the list shows; notes and the rest of the lead come with the lead itself', async () => {
+      const lead = await newLeadOf(salesA, { name: 'Row Shape', courseId: course.id, note: 'a long story about this lead' });
+      const page = await (await get('/api/leads?q=row%20shape', salesA)).json();
+      const row = page.items.find((l: { id: number }) => l.id === lead.id);
+      expect(row).toEqual({
+        id: lead.id,
+        name: 'Row Shape',
+        phone: expect.stringMatching(/^\+998/),
+        status: 'new',
+        source: 'instagram',
+        courseId: course.id,
+        assignedTo: salesA.id,
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      const full = await (await get(`/api/leads/${lead.id}`, salesA)).json();
+      expect(full.lead.notes).toContain('a long story about this lead');
+      expect(full.lead.createdAt).toBe(row.createdAt);
+    });
+
     it('manager filters (assignedTo, unassigned, parked) are refused to a salesperson, allowed to a manager', async () => {
       expect((await get(`/api/leads?assignedTo=${salesB.id}`, salesA)).status).toBe(403);
       expect((await get('/api/leads?unassigned=true', salesA)).status).toBe(403);
