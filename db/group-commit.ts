@@ -16,14 +16,17 @@ import { withTx, type Db, type Dialect, type Tx } from './connection.js';
  * PostgreSQL has real concurrent writers (a pool of connections), so there each unit simply runs
  * in its own transaction.
  */
+/** Shared by the units of one transaction (what none of them can change may be read once). */
+export type TxMemo = Map<string, unknown>;
+
 export interface GroupCommit {
-  run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  run<T>(fn: (tx: Tx, memo: TxMemo) => Promise<T>): Promise<T>;
   /** batches committed and units run so far (for the benchmark's report) */
   stats(): { batches: number; units: number };
 }
 
 interface Unit {
-  fn: (tx: Tx) => Promise<unknown>;
+  fn: (tx: Tx, memo: TxMemo) => Promise<unknown>;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -44,16 +47,17 @@ export function createGroupCommit(db: Db, dialect: Dialect, opts: { maxBatch?: n
         const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
         try {
           await withTx(db, dialect, async (tx) => {
+            const memo: TxMemo = new Map();
             for (let i = 0; i < batch.length; i++) {
               if (batch.length === 1) {
                 // a lone unit needs no savepoint: its failure rolls the whole transaction back
-                outcomes.push({ ok: true, value: await batch[0].fn(tx) });
+                outcomes.push({ ok: true, value: await batch[0].fn(tx, memo) });
                 continue;
               }
               const name = sql.raw(`gc_${i}`);
               await sql`savepoint ${name}`.execute(tx);
               try {
-                outcomes.push({ ok: true, value: await batch[i].fn(tx) });
+                outcomes.push({ ok: true, value: await batch[i].fn(tx, memo) });
                 await sql`release ${name}`.execute(tx);
               } catch (error) {
                 await sql`rollback to ${name}`.execute(tx);
@@ -81,8 +85,8 @@ export function createGroupCommit(db: Db, dialect: Dialect, opts: { maxBatch?: n
   }
 
   return {
-    run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      if (dialect !== 'sqlite') return withTx(db, dialect, fn);
+    run<T>(fn: (tx: Tx, memo: TxMemo) => Promise<T>): Promise<T> {
+      if (dialect !== 'sqlite') return withTx(db, dialect, (tx) => fn(tx, new Map()));
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
         // the first unit waits one turn of the event loop so requests already read off the socket join it

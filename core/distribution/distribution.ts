@@ -7,6 +7,13 @@ import { isWorking } from '../worktime/worktime.js';
 export interface DistCtx {
   tz: string;
   now: Date;
+  /**
+   * Shared by the use cases of one write transaction that cannot change who works when (the
+   * intakes of one group commit, db/group-commit.ts). Holding SQLite's write lock, nobody else
+   * can change shifts, leave, absences or holidays either, so the shift roster is read once per
+   * minute per transaction; the counters that pick the assignee are always read fresh.
+   */
+  memo?: Map<string, unknown>;
 }
 
 export const BLOCK_THRESHOLD = 5;
@@ -20,17 +27,8 @@ function coversCourse(u: RosterUser, courseId: number | null | undefined): boole
   return ids.length === 0 || ids.includes(courseId);
 }
 
-/**
- * Salespeople available for new leads at ctx.now (SPEC §2): active sales, taking part in
- * distribution, working now (days, hours, holidays, absence, approved leave), not blocked by
- * five or more overdue follow-ups, covering the course. Derived each time, never a stored flag.
- * A constant number of queries whatever the number of leads.
- */
-export async function availableSalespeople(
-  tx: Tx,
-  ctx: DistCtx,
-  opts: { courseId?: number | null; onlyIds?: number[] } = {},
-): Promise<Candidate[]> {
+/** Active salespeople on shift at ctx.now (days, hours, holidays, absence, approved leave), covering the course. */
+async function workingNow(tx: Tx, ctx: DistCtx, opts: { courseId?: number | null; onlyIds?: number[] }): Promise<RosterUser[]> {
   const local = DateTime.fromJSDate(ctx.now, { zone: ctx.tz });
   const date = local.toISODate()!;
   const hhmm = local.toFormat('HH:mm');
@@ -87,7 +85,34 @@ export async function availableSalespeople(
   for (const u of overnight) {
     if (isWorking(await loadSchedule(tx, ctx.tz, u, ctx.now), ctx.now)) working.push(u);
   }
+  return working;
+}
+
+/**
+ * Salespeople available for new leads at ctx.now (SPEC §2): active sales, taking part in
+ * distribution, working now (days, hours, holidays, absence, approved leave), not blocked by
+ * five or more overdue follow-ups, covering the course. Derived each time, never a stored flag.
+ * A constant number of queries whatever the number of leads.
+ */
+export async function availableSalespeople(
+  tx: Tx,
+  ctx: DistCtx,
+  opts: { courseId?: number | null; onlyIds?: number[] } = {},
+): Promise<Candidate[]> {
+  const nowIso = ctx.now.toISOString();
+  const key = `roster|${nowIso.slice(0, 16)}|${opts.courseId ?? ''}|${opts.onlyIds?.join(',') ?? '*'}`;
+  let working = ctx.memo?.get(key) as RosterUser[] | undefined;
+  if (!working) {
+    working = await workingNow(tx, ctx, opts);
+    ctx.memo?.set(key, working);
+  }
   if (working.length === 0) return [];
+  if (ctx.memo) {
+    // the picking counters change with every assignment, also within one transaction
+    const fresh = await tx.selectFrom('users').select(['id', 'open_lead_count', 'last_assigned_at']).where('id', 'in', working.map((u) => u.id)).execute();
+    const byId = new Map(fresh.map((f) => [f.id, f]));
+    working = working.filter((u) => byId.has(u.id)).map((u) => ({ ...u, ...byId.get(u.id)! }));
+  }
 
   const overdue = await tx
     .selectFrom('follow_ups')

@@ -9,6 +9,8 @@ export interface OpsCtx {
   now: Date;
   /** PostgreSQL runs use cases concurrently; a few steps take a lock there (see distribute) */
   dialect?: Dialect;
+  /** shared by the use cases of one group-committed transaction (see DistCtx.memo) */
+  memo?: Map<string, unknown>;
   /** schedules loaded during this use case (one transaction); leave/absence changes bypass it */
   schedules?: Map<string, WorkSchedule>;
 }

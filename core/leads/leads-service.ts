@@ -49,7 +49,12 @@ export function createLeadService(deps: CoreDeps) {
 
   async function intake(input: IntakeInput, actor: (Actor & Partial<User>) | null = null): Promise<IntakeResult> {
     const normalized = normalizeIntake(input);
-    return intakes.run((t) => intakeTx(t, ctx(), normalized, actor));
+    return intakes.run((t, memo) => {
+      // the intakes of one transaction share the shift roster and the schedules they plan with
+      let schedules = memo.get('schedules') as OpsCtx['schedules'];
+      if (!schedules) memo.set('schedules', (schedules = new Map()));
+      return intakeTx(t, { ...ctx(), memo, schedules }, normalized, actor);
+    });
   }
 
   async function get(id: number, actor: Actor) {
