@@ -54,7 +54,7 @@ export function createGroupCommit(db: Db, dialect: Dialect, opts: { maxBatch?: n
                 outcomes.push({ ok: true, value: await batch[0].fn(tx, memo) });
                 continue;
               }
-              const name = sql.raw(`gc_${i}`);
+              const name = sql.raw(`gc_unit`);
               await sql`savepoint ${name}`.execute(tx);
               try {
                 outcomes.push({ ok: true, value: await batch[i].fn(tx, memo) });

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../users/users.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { planForStatus, type OpsCtx } from '../followups/followup-ops.js';
 import { availableSalespeople } from '../distribution/distribution.js';
-import { addEvent, adjustOpenCount, applyStatus, assignTo, courseName, distribute, type Actor } from './lead-ops.js';
+import { addEvent, adjustOpenCount, applyStatus, assignTo, chooseAssignee, courseName, distribute, type Actor } from './lead-ops.js';
 import { SOURCES, isOpen } from './statuses.js';
 import { appendNote } from './notes.js';
 
@@ -179,6 +179,8 @@ export async function intakeTx(
 
   const nowIso = ctx.now.toISOString();
   const byOwnSalesperson = actor?.role === 'sales';
+  // chosen before the insert so the row is written once with its assignee
+  const pick = parkedIntake || byOwnSalesperson ? null : await chooseAssignee(tx, ctx, input.courseId ?? null);
   let lead = await tx
     .insertInto('leads')
     .values({
@@ -203,6 +205,8 @@ export async function intakeTx(
       created_at: nowIso,
       updated_at: nowIso,
       status_at: nowIso,
+      assigned_to: pick?.chosen.id ?? null,
+      assigned_at: pick ? nowIso : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -220,9 +224,10 @@ export async function intakeTx(
     await tx.updateTable('users').set({ last_assigned_at: nowIso2 }).where('id', '=', actor!.id).execute();
     await addEvent(tx, ctx, lead.id, actor!.id, 'assigned', { data: { to: actor!.id, reason: 'entered by the salesperson: stays theirs' } });
     lead = { ...lead, assigned_to: actor!.id, assigned_at: nowIso2 };
+  } else if (pick) {
+    lead = await assignTo(tx, ctx, lead, pick.chosen.id, pick.reason, actor?.id ?? null, { fresh: true, workingNow: true, user: pick.chosen, inserted: true });
   } else {
-    lead = (await distribute(tx, ctx, lead, actor?.id ?? null, { fresh: true })) ?? lead;
-    if (lead.assigned_to == null) await addEvent(tx, ctx, lead.id, null, 'queued', { data: { reason: 'nobody available' } });
+    await addEvent(tx, ctx, lead.id, null, 'queued', { data: { reason: 'nobody available' } });
   }
   await planForStatus(tx, ctx, lead);
   if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, false);

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/connection.js';
 import type { Lead, LeadStatus, User } from '../../db/types.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue, managers } from '../outbox/outbox.js';
-import { availableSalespeople, pickAssignee, reasonFor } from '../distribution/distribution.js';
+import { availableSalespeople, pickAssignee, reasonFor, type Candidate } from '../distribution/distribution.js';
 import { moveOpenFollowUps, planForStatus, supersedeOpen, type OpsCtx } from '../followups/followup-ops.js';
 import { isOpen } from './statuses.js';
 
@@ -77,17 +77,21 @@ export async function assignTo(
     workingNow?: boolean;
     /** the assignee's row when the caller already has it (saves a lookup) */
     user?: Parameters<typeof enqueue>[2]['user'];
+    /** the lead row was inserted with this assignee already (a new lead: no update, no churn of its indexes) */
+    inserted?: boolean;
   } = {},
 ): Promise<Lead> {
-  const from = lead.assigned_to;
+  const from = opts.inserted ? null : lead.assigned_to;
   if (from === userId) return lead;
   const open = isOpen(lead.status) && lead.parked === 0;
   const nowIso = ctx.now.toISOString();
-  await tx
-    .updateTable('leads')
-    .set({ assigned_to: userId, previous_assignee: from, assigned_at: nowIso, updated_at: nowIso })
-    .where('id', '=', lead.id)
-    .execute();
+  if (!opts.inserted) {
+    await tx
+      .updateTable('leads')
+      .set({ assigned_to: userId, previous_assignee: from, assigned_at: nowIso, updated_at: nowIso })
+      .where('id', '=', lead.id)
+      .execute();
+  }
   if (open) await adjustOpenCount(tx, from, -1);
   await tx
     .updateTable('users')
@@ -117,14 +121,20 @@ export async function assignTo(
 // any constant shared by every process: the key of the distribution lock on PostgreSQL
 const DISTRIBUTION_LOCK = 7_140_001;
 
-export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null, opts: { fresh?: boolean } = {}): Promise<Lead | null> {
+/** Who gets a lead of this course now (null: nobody available), and why. */
+export async function chooseAssignee(tx: Tx, ctx: OpsCtx, courseId: number | null): Promise<{ chosen: Candidate; reason: string } | null> {
   // "fewest open leads" reads counters another PostgreSQL connection may be raising at the same
   // moment: without this, a burst of landing posts piles onto one salesperson (SQLite has one writer)
   if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${DISTRIBUTION_LOCK})`.execute(tx);
-  const cands = await availableSalespeople(tx, ctx, { courseId: lead.course_id });
+  const cands = await availableSalespeople(tx, ctx, { courseId });
   const chosen = pickAssignee(cands);
-  if (!chosen) return null;
-  return assignTo(tx, ctx, lead, chosen.id, reasonFor(chosen, cands), actorId, { fresh: opts.fresh, workingNow: true, user: chosen });
+  return chosen ? { chosen, reason: reasonFor(chosen, cands) } : null;
+}
+
+export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null, opts: { fresh?: boolean } = {}): Promise<Lead | null> {
+  const pick = await chooseAssignee(tx, ctx, lead.course_id);
+  if (!pick) return null;
+  return assignTo(tx, ctx, lead, pick.chosen.id, pick.reason, actorId, { fresh: opts.fresh, workingNow: true, user: pick.chosen });
 }
 
 export interface StatusMoveOptions {
