@@ -73,6 +73,8 @@ export interface BotApiRecorder {
   failChat(chatId: string | number, fault: ChatFault | null): void;
   /** refuses connections for `ms` (the listener is closed: clients get ECONNREFUSED) */
   outage(ms: number): Promise<void>;
+  /** refuses connections until `until()` is true (checked every 10 ms) or `maxMs` has passed */
+  outageUntil(until: () => boolean, maxMs: number): Promise<void>;
   /** repeats outages of `downMs` every `downMs + upMs`, starting with one, until stopOutages() */
   startOutages(opts: { downMs: number; upMs: number }): void;
   stopOutages(): Promise<void>;
@@ -402,6 +404,12 @@ export async function createBotApiRecorder(opts: RecorderOptions = {}): Promise<
     async outage(ms: number) {
       goDown();
       await new Promise((r) => setTimeout(r, ms));
+      await goUp();
+    },
+    async outageUntil(until: () => boolean, maxMs: number) {
+      goDown();
+      const end = Date.now() + maxMs;
+      while (!until() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       await goUp();
     },
     startOutages({ downMs, upMs }) {
