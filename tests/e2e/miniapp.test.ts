@@ -277,6 +277,14 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await context.close();
   });
 
+  it('Today in Uzbek: due dates use Uzbek day and month names, not the browser fallback ("M11 21, Sat")', async () => {
+    const { context, page } = await openAs(salesA, 'uz');
+    const due = page.locator('.fu-time-overdue').first();
+    await expect.poll(() => due.count(), { timeout: 15_000 }).toBe(1);
+    expect(await due.textContent()).toMatch(/^(Du|Se|Ch|Pa|Ju|Sh|Ya), \d{1,2}-(yan|fev|mar|apr|may|iyn|iyl|avg|sen|okt|noy|dek), \d{2}:\d{2}$/);
+    await context.close();
+  });
+
   it('Lead: offers only the allowed next statuses; a move shows the new follow-up; Back Button returns', async () => {
     const { context, page } = await openAs(salesA);
     await page.locator('[data-testid="followup"]', { hasText: 'Aziz Karimov' }).getByRole('button', { name: 'Aziz Karimov' }).click();

@@ -210,8 +210,14 @@ export function fmtTime(lang: Lang, iso: string): string {
   return new Intl.DateTimeFormat(locales[lang], { hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
 }
 
+// Browsers often ship without Uzbek calendar names (Chromium prints "M11 21, Sat"), so the Uzbek
+// (Latin) short names are ours; Russian and English come from Intl.
+const UZ_MONTHS = ['yan', 'fev', 'mar', 'apr', 'may', 'iyn', 'iyl', 'avg', 'sen', 'okt', 'noy', 'dek'];
+const UZ_WEEKDAYS = ['Ya', 'Du', 'Se', 'Ch', 'Pa', 'Ju', 'Sh'];
+
 export function fmtDay(lang: Lang, date: string | Date): string {
   const d = typeof date === 'string' ? new Date(date.length === 10 ? `${date}T12:00:00` : date) : date;
+  if (lang === 'uz') return `${UZ_WEEKDAYS[d.getDay()]}, ${d.getDate()}-${UZ_MONTHS[d.getMonth()]}`;
   return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'short', weekday: 'short' }).format(d);
 }
 
