@@ -39,7 +39,22 @@ export async function insertMany<R = Record<string, unknown>>(
   if (!rows.length) return [];
   const params: unknown[] = new Array(rows.length * columns.length);
   let i = 0;
-  for (const row of rows) for (let c = 0; c < columns.length; c++) params[i++] = row[c] === undefined ? null : row[c];
-  const result = await db.executeQuery<R>(CompiledQuery.raw(insertSql(dialect, table, columns, rows.length, returning), params));
+  for (const row of rows) for (let c = 0; c < columns.length; c++) params[i++] = row[c];
+  return insertFlat<R>(db, dialect, table, columns, params, rows.length, returning);
+}
+
+/** insertMany with the values already laid out row after row in one array (no per-row arrays to build). */
+export async function insertFlat<R = Record<string, unknown>>(
+  db: Tx,
+  dialect: Dialect,
+  table: string,
+  columns: string[],
+  params: unknown[],
+  rowCount: number,
+  returning: string[] = [],
+): Promise<R[]> {
+  if (!rowCount) return [];
+  for (let i = 0; i < params.length; i++) if (params[i] === undefined) params[i] = null;
+  const result = await db.executeQuery<R>(CompiledQuery.raw(insertSql(dialect, table, columns, rowCount, returning), params));
   return result.rows as R[];
 }

@@ -17,7 +17,7 @@ import {
   type RowContext,
 } from './columns.js';
 import { commitParkedChunk, type ParkedChunkResult } from './parked-commit.js';
-import { insertMany } from './bulk-insert.js';
+import { insertFlat } from './bulk-insert.js';
 import { checkXlsxFile, readXlsxRows, type SheetRow } from './xlsx-reader.js';
 import { openXlsxWriter, type XlsxOut } from '../export/xlsx-writer.js';
 
@@ -136,12 +136,14 @@ export interface ImportServiceOptions {
 
 // rows per transaction: large enough that SQLite's WAL does not rewrite the same index pages for
 // every few hundred rows (that cost more than the inserts), small enough to hold the write lock
-// ~0.1 s. A commit chunk holds far more per row (leads, phones, events), so it is smaller: at 2000
-// the 100k-row bench peaked ~40 MB higher for no gain in time.
+// ~0.1 s. A commit chunk holds far more per row (leads, phones, events), so it is read and written
+// 1000 rows at a time, and on SQLite several chunks share one transaction (COMMIT_TX_ROWS).
 const STAGE_FLUSH = 5000;
 const COMMIT_CHUNK = 1000;
+const COMMIT_TX_ROWS = 5000;
 // rows per INSERT statement (SQLite allows 32766 bound values)
 const STAGE_BATCH = 500;
+const STAGE_COLUMNS = ['import_id', 'row_no', 'outcome', 'reason', 'data'];
 const HEADER_SCAN_ROWS = 30;
 
 const emptyCounts = (): ImportCounts => ({ total: 0, new: 0, duplicate: 0, duplicateInFile: 0, duplicateInDb: 0, invalid: 0, skipped: 0 });
@@ -200,62 +202,83 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     let importId: number | null = null;
     const counts = emptyCounts();
     const fileFirstRow = new Map<string, number>();
-    // judged rows waiting for their batch, kept compact (the encoded input as one string) so that
-    // thousands of them waiting across an await do not inflate the heap
-    let pending: ({ rowNo: number; invalid: true; reason: string; data: string } | { rowNo: number; invalid: false; phone: string; phone2: string | null; enc: string })[] = [];
+    // judged rows waiting for their batch, column by column (one array per field, the input already
+    // as its JSON text): per-row objects that wait across awaits are kept alive through young
+    // collections, so V8 starts allocating them in the old generation, which then grows with
+    // garbage until the next full collection (tens of MB on a 100k-row file)
+    const pRow: number[] = [];
+    const pPhone: (string | null)[] = [];
+    const pPhone2: (string | null)[] = [];
+    const pReason: (string | null)[] = [];
+    const pData: string[] = [];
     let lastPercent = -1;
     let rowCtx: RowContext | undefined;
 
     const flush = async () => {
-      if (!pending.length || importId == null) return;
+      const n = pRow.length;
+      if (!n || importId == null) return;
       const phones: string[] = [];
-      for (const p of pending) {
-        if (p.invalid) continue;
-        phones.push(p.phone);
-        if (p.phone2) phones.push(p.phone2);
+      for (let i = 0; i < n; i++) {
+        const phone = pPhone[i];
+        if (phone === null) continue;
+        phones.push(phone);
+        const phone2 = pPhone2[i];
+        if (phone2) phones.push(phone2);
       }
       const inDb = await phonesInDb(deps.db, [...new Set(phones)]);
-      const staged = pending.map((p): unknown[] => {
-        if (p.invalid) {
-          counts.invalid++;
-          return [importId!, p.rowNo, 'invalid', p.reason, p.data];
-        }
-        // (plain code, no per-row closures: this runs for every row of the file)
-        const sameAs = fileFirstRow.get(p.phone) ?? (p.phone2 ? fileFirstRow.get(p.phone2) : undefined);
-        if (!fileFirstRow.has(p.phone)) fileFirstRow.set(p.phone, sameAs ?? p.rowNo);
-        if (p.phone2 && !fileFirstRow.has(p.phone2)) fileFirstRow.set(p.phone2, sameAs ?? p.rowNo);
-        let outcome: 'new' | 'duplicate' = 'new';
-        let reason: string | null = null;
-        let params: Record<string, number> | undefined;
-        if (sameAs !== undefined) {
-          outcome = 'duplicate';
-          reason = 'duplicate_in_file';
-          params = { row: sameAs };
-          counts.duplicateInFile++;
-        } else {
-          const leadId = inDb.get(p.phone) ?? (p.phone2 ? inDb.get(p.phone2) : undefined);
-          if (leadId !== undefined) {
-            outcome = 'duplicate';
-            reason = 'duplicate_in_db';
-            params = { leadId };
-            counts.duplicateInDb++;
-          }
-        }
-        counts[outcome]++;
-        // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
-        return [importId!, p.rowNo, outcome, reason, params ? `{"i":${p.enc},"params":${JSON.stringify(params)}}` : `{"i":${p.enc}}`];
-      });
-      counts.total = counts.new + counts.duplicate + counts.invalid;
-      pending = [];
       const percent = Math.min(99, Math.floor(meta.bytesPercent?.() ?? 0));
       await tx(deps, async (t) => {
-        for (let i = 0; i < staged.length; i += STAGE_BATCH) {
-          await insertMany(t, deps.dialect, 'import_rows', ['import_id', 'row_no', 'outcome', 'reason', 'data'], staged.slice(i, i + STAGE_BATCH));
+        for (let start = 0; start < n; start += STAGE_BATCH) {
+          const end = Math.min(n, start + STAGE_BATCH);
+          const params: unknown[] = new Array((end - start) * STAGE_COLUMNS.length);
+          let k = 0;
+          // (plain code, no per-row closures: this runs for every row of the file)
+          for (let i = start; i < end; i++) {
+            const rowNo = pRow[i];
+            const phone = pPhone[i];
+            let outcome: 'new' | 'duplicate' | 'invalid' = 'invalid';
+            let reason = pReason[i];
+            let data = pData[i];
+            if (phone === null) counts.invalid++;
+            else {
+              const phone2 = pPhone2[i];
+              const sameAs = fileFirstRow.get(phone) ?? (phone2 ? fileFirstRow.get(phone2) : undefined);
+              if (!fileFirstRow.has(phone)) fileFirstRow.set(phone, sameAs ?? rowNo);
+              if (phone2 && !fileFirstRow.has(phone2)) fileFirstRow.set(phone2, sameAs ?? rowNo);
+              outcome = 'new';
+              let detail: string | null = null;
+              if (sameAs !== undefined) {
+                outcome = 'duplicate';
+                reason = 'duplicate_in_file';
+                detail = `{"row":${sameAs}}`;
+                counts.duplicateInFile++;
+              } else {
+                const leadId = inDb.get(phone) ?? (phone2 ? inDb.get(phone2) : undefined);
+                if (leadId !== undefined) {
+                  outcome = 'duplicate';
+                  reason = 'duplicate_in_db';
+                  detail = `{"leadId":${leadId}}`;
+                  counts.duplicateInDb++;
+                }
+              }
+              counts[outcome]++;
+              // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
+              data = detail ? `{"i":${data},"params":${detail}}` : `{"i":${data}}`;
+            }
+            params[k++] = importId;
+            params[k++] = rowNo;
+            params[k++] = outcome;
+            params[k++] = reason;
+            params[k++] = data;
+          }
+          await insertFlat(t, deps.dialect, 'import_rows', STAGE_COLUMNS, params, end - start);
         }
+        counts.total = counts.new + counts.duplicate + counts.invalid;
         if (percent !== lastPercent) {
           await t.updateTable('imports').set({ progress: percent, counts: JSON.stringify({ ...counts, columns, headerRow }) }).where('id', '=', importId!).execute();
         }
       });
+      pRow.length = pPhone.length = pPhone2.length = pReason.length = pData.length = 0;
       lastPercent = percent;
       o.onProgress?.({ importId, phase: 'reading', rows: counts.total + counts.skipped, percent });
     };
@@ -300,12 +323,19 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           counts.skipped++;
           continue;
         }
-        pending.push(
-          verdict.kind === 'invalid'
-            ? { rowNo: row.rowNo, invalid: true, reason: verdict.reason, data: JSON.stringify({ raw: verdict.raw, params: verdict.params }) }
-            : { rowNo: row.rowNo, invalid: false, phone: verdict.input.phone, phone2: verdict.input.phone2, enc: JSON.stringify(encodeInput(verdict.input)) },
-        );
-        if (pending.length >= STAGE_FLUSH) await flush();
+        pRow.push(row.rowNo);
+        if (verdict.kind === 'invalid') {
+          pPhone.push(null);
+          pPhone2.push(null);
+          pReason.push(verdict.reason);
+          pData.push(JSON.stringify({ raw: verdict.raw, params: verdict.params }));
+        } else {
+          pPhone.push(verdict.input.phone);
+          pPhone2.push(verdict.input.phone2);
+          pReason.push(null);
+          pData.push(JSON.stringify(encodeInput(verdict.input)));
+        }
+        if (pRow.length >= STAGE_FLUSH) await flush();
       }
       if (!columns) {
         if (!firstHeaders) throw fileError(lang, 'import.error.empty', {});
@@ -372,41 +402,66 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     const source: LeadSource = current.kind === 'google_sheets' ? 'google_sheets' : 'excel';
     const ctxOf = () => ({ tz: deps.tz, now: deps.clock.now(), dialect: deps.dialect });
 
-    const save = async (t: Tx) => {
-      const percent = total ? Math.min(100, Math.floor((done.processed / total) * 100)) : 100;
+    const save = async (t: Tx, counts: CommitCounts, after: number) => {
+      const percent = total ? Math.min(100, Math.floor((counts.processed / total) * 100)) : 100;
       await t
         .updateTable('imports')
-        .set({ progress: percent, counts: JSON.stringify({ ...stored, commit: done, cursor }) })
+        .set({ progress: percent, counts: JSON.stringify({ ...stored, commit: counts, cursor: after }) })
         .where('id', '=', importId)
         .execute();
       return percent;
     };
 
+    const readChunk = (db: Tx, after: number) =>
+      db
+        .selectFrom('import_rows')
+        .select(['row_no', 'data'])
+        .where('import_id', '=', importId)
+        .where('outcome', 'in', ['new', 'duplicate'])
+        .where('row_no', '>', after)
+        .orderBy('row_no')
+        .limit(COMMIT_CHUNK)
+        .execute();
+    const decode = (chunk: { row_no: number; data: string }[]) =>
+      chunk.map((r) => ({ rowNo: r.row_no, input: decodeInput((JSON.parse(r.data) as StagedData).i!, source, !distributeNow) }));
+
     try {
-      for (;;) {
-        const chunk = await deps.db
-          .selectFrom('import_rows')
-          .select(['row_no', 'data'])
-          .where('import_id', '=', importId)
-          .where('outcome', 'in', ['new', 'duplicate'])
-          .where('row_no', '>', cursor)
-          .orderBy('row_no')
-          .limit(COMMIT_CHUNK)
-          .execute();
-        if (!chunk.length) break;
-        const rows = chunk.map((r) => ({ rowNo: r.row_no, input: decodeInput((JSON.parse(r.data) as StagedData).i!, source, !distributeNow) }));
-        let percent: number;
-        if (!distributeNow) {
-          percent = await tx(deps, async (t) => {
-            const r: ParkedChunkResult = await commitParkedChunk(t, ctxOf(), rows, { importId, actorId: o.actor?.id ?? null });
-            done.created += r.created;
-            done.touched += r.touched;
-            done.processed += rows.length;
-            cursor = rows[rows.length - 1].rowNo;
-            return save(t);
+      if (!distributeNow) {
+        // several chunks per transaction on SQLite: each commit rewrites the index pages it touched
+        // and the WAL checkpoints follow, so fewer, larger transactions write far less. PostgreSQL
+        // keeps one chunk per transaction: each holds an advisory lock per phone until it ends.
+        const txRows = deps.dialect === 'sqlite' ? COMMIT_TX_ROWS : COMMIT_CHUNK;
+        for (let more = true; more; ) {
+          // counters and cursor change only once their transaction has committed
+          const next = { ...done };
+          let nextCursor = cursor;
+          const percent = await tx(deps, async (t) => {
+            let rowsInTx = 0;
+            while (rowsInTx < txRows) {
+              const chunk = await readChunk(t, nextCursor);
+              if (!chunk.length) {
+                more = false;
+                break;
+              }
+              const rows = decode(chunk);
+              const r: ParkedChunkResult = await commitParkedChunk(t, ctxOf(), rows, { importId, actorId: o.actor?.id ?? null });
+              next.created += r.created;
+              next.touched += r.touched;
+              next.processed += rows.length;
+              rowsInTx += rows.length;
+              nextCursor = rows[rows.length - 1].rowNo;
+            }
+            return save(t, next, nextCursor);
           });
-        } else {
-          for (const row of rows) {
+          Object.assign(done, next);
+          cursor = nextCursor;
+          o.onProgress?.({ importId, phase: 'committing', rows: done.processed, percent });
+        }
+      } else {
+        for (;;) {
+          const chunk = await readChunk(deps.db, cursor);
+          if (!chunk.length) break;
+          for (const row of decode(chunk)) {
             const note = await noteUnlessKnown(row.input);
             try {
               const r = await opts.intake({ ...row.input, note, parked: false }, o.actor ?? null);
@@ -428,9 +483,9 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
             done.processed++;
             cursor = row.rowNo;
           }
-          percent = await save(deps.db);
+          const percent = await save(deps.db, done, cursor);
+          o.onProgress?.({ importId, phase: 'committing', rows: done.processed, percent });
         }
-        o.onProgress?.({ importId, phase: 'committing', rows: done.processed, percent });
       }
       await deps.db
         .updateTable('imports')

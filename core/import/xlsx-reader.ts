@@ -1,21 +1,23 @@
 import { createRequire } from 'node:module';
 import { open, stat } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { t, type Lang } from '../i18n/i18n.js';
+import { SharedStringsParser, WorksheetParser } from './xlsx-xml.js';
 
 /**
- * Streaming .xlsx reading: rows come one at a time from exceljs's WorkbookReader, so a 100k-row
- * history file is read in bounded memory. The file is checked before anything is parsed
- * (size, zip signature, a complete central directory), because a truncated zip read as a stream
- * can simply end early and look like a shorter, valid sheet.
+ * Streaming .xlsx reading: rows come one at a time as the worksheet is inflated and parsed, so a
+ * 100k-row history file is read in bounded memory (only the shared strings are held, as exceljs
+ * holds them). The file is checked before anything is parsed (size, zip signature, a complete
+ * central directory), because a truncated zip read as a stream can simply end early and look like
+ * a shorter, valid sheet.
  */
 
 export interface SheetRow {
   /** 1-based row number as Excel shows it */
   rowNo: number;
-  /** 1-based cell values, as exceljs gives them (index 0 unused) */
+  /** 1-based cell values, as exceljs's streaming reader gives them (index 0 unused; rich text joined) */
   values: unknown[];
 }
 
@@ -94,12 +96,12 @@ export interface XlsxRowSource {
   date1904(): boolean;
 }
 
-// exceljs's own copies of unzipper and its stream iterator (resolved from exceljs, whatever the hoisting)
+// exceljs's own copies of unzipper and its xmlDecode (resolved from exceljs, whatever the hoisting)
 const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
 const unzipper = fromExceljs('unzipper') as {
   Open: { file(path: string): Promise<{ files: ZipFile[] }> };
 };
-const iterateStream = fromExceljs('./lib/utils/iterate-stream.js') as (s: Readable) => AsyncIterable<Buffer>;
+const { xmlDecode } = fromExceljs('./lib/utils/utils.js') as { xmlDecode(s: string): string };
 
 interface ZipFile {
   path: string;
@@ -114,23 +116,22 @@ interface WorkbookReaderInternals {
   properties?: { model?: { date1904?: boolean } };
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
-  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-  _parseWorksheet(iterator: AsyncIterable<Buffer>, sheetNo: string): Generator<{ eventType: string; value: AsyncIterable<{ number: number; values: unknown }> }>;
 }
 
 /**
- * Rows of the workbook's first worksheet, streamed. exceljs's WorkbookReader parses the parts, but
- * the archive is opened through its central directory (unzipper.Open) rather than exceljs's single
- * forward pass: that pass intermittently loses xl/workbook.xml when it is stored last, which
- * exceljs itself and many tools do (exceljs issue #3064, "reading 'sheets'"), and it spools the
- * worksheet to a temp file whenever the shared strings come after it. Here the workbook, its
- * relations and the shared strings are read first, then the worksheet is streamed row by row.
+ * Rows of the workbook's first worksheet, streamed. The archive is opened through its central
+ * directory (unzipper.Open) rather than exceljs's single forward pass: that pass intermittently
+ * loses xl/workbook.xml when it is stored last, which exceljs itself and many tools do (exceljs
+ * issue #3064, "reading 'sheets'"), and it spools the worksheet to a temp file whenever the shared
+ * strings come after it. exceljs's WorkbookReader parses the workbook and its relations (which
+ * sheet is first, the 1904 date system); the shared strings and the worksheet, nearly all of the
+ * bytes, go through ./xlsx-xml.ts, which gives the same values several times faster.
  * Parse failures become AppError VALIDATION (`file`).
  */
 export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}): XlsxRowSource {
   const lang = opts.lang ?? 'uz';
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    sharedStrings: 'cache',
+    sharedStrings: 'ignore',
     hyperlinks: 'ignore',
     // styles are not needed: dates are recognized by their column, and skipping them is faster
     styles: 'ignore',
@@ -153,8 +154,16 @@ export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}
       const book = files.get('xl/workbook.xml');
       if (!book) throw fileError(lang, 'import.error.not_xlsx');
       await reader._parseWorkbook(entry(book));
+      let strings: (string | null)[] = [];
       const shared = files.get('xl/sharedStrings.xml');
-      if (shared) for await (const _ of reader._parseSharedStrings(entry(shared))) void _;
+      if (shared) {
+        const parser = new SharedStringsParser();
+        const utf8 = new TextDecoder('utf-8');
+        for await (const chunk of entry(shared)) parser.write(utf8.decode(chunk as Buffer, { stream: true }));
+        parser.write(utf8.decode());
+        parser.end();
+        strings = parser.strings;
+      }
 
       // the first sheet in the workbook's order, else the lowest-numbered sheet part
       const first = reader.model?.sheets?.[0];
@@ -164,23 +173,16 @@ export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}
       const sheetPath = targetPath && files.has(targetPath) ? targetPath : sheetParts[0];
       if (!sheetPath) throw fileError(lang, 'import.error.no_sheet');
       const sheetFile = files.get(sheetPath)!;
-      const raw = entry(sheetFile);
+      const sheet = new WorksheetParser(strings, xmlDecode);
+      const utf8 = new TextDecoder('utf-8');
       let read = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          read += chunk.length;
-          opts.onBytes?.(read, sheetFile.uncompressedSize || 1);
-          done(null, chunk);
-        },
-      });
-      raw.on('error', (err) => counted.destroy(err));
-      raw.pipe(counted);
-      open.push(counted);
-      const emitted = reader._parseWorksheet(iterateStream(counted), String(sheetNumber(sheetPath))).next();
-      if (emitted.done) throw fileError(lang, 'import.error.no_sheet');
-      for await (const row of emitted.value.value) {
-        yield { rowNo: row.number, values: row.values as unknown[] };
+      for await (const chunk of entry(sheetFile)) {
+        read += (chunk as Buffer).length;
+        opts.onBytes?.(read, sheetFile.uncompressedSize || 1);
+        for (const row of sheet.write(utf8.decode(chunk as Buffer, { stream: true }))) yield row;
       }
+      for (const row of sheet.write(utf8.decode())) yield row;
+      for (const row of sheet.end()) yield row;
     } catch (err) {
       if (err instanceof AppError) throw err;
       const detail = err instanceof Error ? err.message.slice(0, 120) : String(err);

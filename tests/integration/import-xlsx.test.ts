@@ -300,6 +300,42 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     expect(await count('lead_events')).toBe(before.events);
   });
 
+  it('a commit stopped half way keeps whole transactions only and, run again, goes on to the last row', async () => {
+    // 7000 rows in several chunks and transactions; from the 6001st the course, deleted before the commit, fails the insert
+    const n = 7000;
+    const sheet: unknown[][] = [['Ism', 'Telefon', 'Kurs']];
+    for (let i = 0; i < n; i++) sheet.push([`Mijoz ${i}`, `+99890${1_000_000 + i}`, i >= 6000 ? 'Matematika' : null]);
+    const path = files.path('many.xlsx');
+    await writeXlsx(path, sheet);
+    const dry = await imports.dryRun(path);
+    expect(dry.counts).toMatchObject({ total: n, new: n, duplicate: 0, invalid: 0 });
+    const before = { leads: await count('leads'), events: await count('lead_events') };
+    const course = await database.db.selectFrom('courses').selectAll().where('id', '=', math).executeTakeFirstOrThrow();
+    await database.db.deleteFrom('courses').where('id', '=', math).execute();
+
+    await expect(imports.commit(dry.importId)).rejects.toThrow();
+    const failed = await imports.get(dry.importId);
+    expect(failed.status).toBe('failed');
+    const kept = failed.counts.commit!.processed;
+    // what committed before the failing transaction, no row of it (5000 rows a transaction on SQLite, 1000 on PostgreSQL)
+    expect([5000, 6000]).toContain(kept);
+    expect(failed.counts.commit).toMatchObject({ created: kept, touched: 0 });
+    expect(failed.counts.cursor).toBe(kept + 1);
+    expect(await count('leads')).toBe(before.leads + kept);
+    expect(await count('lead_events')).toBe(before.events + kept);
+
+    await database.db.insertInto('courses').values(course).execute();
+    const progress: number[] = [];
+    const done = await imports.commit(dry.importId, { onProgress: (p) => progress.push(p.rows) });
+    expect(done).toEqual({ processed: n, created: n, touched: 0, reactivated: 0, studentTouched: 0, failed: 0 });
+    expect(progress[0]).toBeGreaterThan(kept);
+    expect(progress.at(-1)).toBe(n);
+    expect(await count('leads')).toBe(before.leads + n);
+    expect(await count('lead_events')).toBe(before.events + n);
+    const last = await database.db.selectFrom('leads').select(['name', 'course_id']).where('phone', '=', `+99890${1_000_000 + n - 1}`).executeTakeFirstOrThrow();
+    expect(last).toEqual({ name: `Mijoz ${n - 1}`, course_id: math });
+  });
+
   it('a committed import cannot be committed again, and a salesperson cannot import', async () => {
     const dry = await imports.dryRun(ruFile);
     await imports.commit(dry.importId);

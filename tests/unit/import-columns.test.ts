@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cellDate, cellText, courseLookup, detectColumns, judgeRow, type RowContext } from '../../core/import/columns.js';
 import { readXlsxRows } from '../../core/import/xlsx-reader.js';
+import { normalizeIntake } from '../../core/leads/intake.js';
 import { tempDir } from '../support/xlsx-files.js';
 
 const files = tempDir('crm-cols-');
@@ -73,6 +74,33 @@ describe('row verdicts', () => {
     expect(v).toMatchObject({ kind: 'valid', input: { name: 'Ali Valiyev', phone: '+998901234567', phone2: '+998937654321', courseId: 7, note: 'salom' } });
     const w = judgeRow(row('Vali', '+998 90 111 22 33', '123', 'Robototexnika'), ctx, find);
     expect(w).toMatchObject({ kind: 'valid', input: { phone: '+998901112233', phone2: null, courseId: null, note: 'Course: Robototexnika · Phone 2: 123' } });
+  });
+
+  it('builds only inputs the intake schema would keep as they are (its limits, trimmed): normalizeIntake returns each unchanged', () => {
+    // judgeRow leaves the schema step of normalizeIntake out; this holds it to the schema
+    const all: RowContext = {
+      columns: { name: 1, phone: 2, phone2: 3, course: 4, comment: 5, source: 6, date: 7, studentName: 8, studentAge: 9, studentLevel: 10, utmMedium: 11, utmCampaign: 12, utmContent: 13, utmTerm: 14 },
+      courses: [],
+      source: 'google_sheets',
+      parked: false,
+      lang: 'ru',
+    };
+    // a space right where each text is cut to its limit
+    const at = (n: number) => `${'ж'.repeat(n - 1)} ${'z'.repeat(30)}`;
+    const rows = [
+      row(at(200), '90 123 45 67', '93 765 43 21', 'Ingliz tili', at(4000), at(200), 45292, at(200), '12 yosh', at(100), at(200), at(200), at(200), at(200)),
+      row('  Ali \t  Valiyev  ', '+998 (90) 111-22-33 / 93 111 22 33', null, 'Robototexnika', '  izoh  ', 'Instagram', '15.03.2024', null, '300', 'A1'),
+      row('Vali', 998901112244, 'yo‘q', null, null, null, 'ertaga'),
+      row('Х', '901112255', '901112255', 'ingliz  TILI', ' ', null, null, ' ', '0'),
+    ];
+    for (const r of rows) {
+      const v = judgeRow(r, all, find);
+      expect(v.kind).toBe('valid');
+      if (v.kind !== 'valid') continue;
+      expect(normalizeIntake(v.input)).toEqual(v.input);
+    }
+    const first = judgeRow(rows[0], all, find);
+    expect(first).toMatchObject({ kind: 'valid', input: { name: 'ж'.repeat(199), studentLevel: 'ж'.repeat(99), utm: { source: 'ж'.repeat(199) } } });
   });
 });
 
