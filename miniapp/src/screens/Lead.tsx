@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { InferResponseType } from 'hono/client';
 import { CALL_OUTCOMES, LOST_REASONS, TRANSITIONS } from '../../../core/leads/statuses.js';
+import { reasonKey } from '../../../core/leads/reasons.js';
 import type { LeadStatus } from '../../../db/types.js';
 import { api, call } from '../api.js';
 import { isManager, type Me } from '../App.js';
@@ -389,7 +390,9 @@ function Timeline({ events }: { events: Event[] }) {
       {events.map((e) => {
         const data = (e.data ?? {}) as Record<string, unknown>;
         const label = t(`ma.event.${e.type}`);
-        const text = typeof data.note === 'string' ? data.note : typeof data.text === 'string' ? data.text : typeof data.reason === 'string' ? data.reason : '';
+        const reason = typeof data.reason === 'string' ? data.reason : '';
+        const reasonLabel = reason ? reasonKey(reason, LOST_REASONS) : null;
+        const text = typeof data.note === 'string' ? data.note : typeof data.text === 'string' ? data.text : reasonLabel ? t(reasonLabel) : reason;
         return (
           <li key={e.id} className="timeline-item" data-testid="event" data-type={e.type}>
             <div className="timeline-head">
