@@ -26,7 +26,7 @@ describe('event reasons a salesperson reads in their language', () => {
     ];
     const keys = written.map((r) => reasonKey(r, LOST_REASONS));
     expect(keys).toEqual(['reason.auto', 'reason.auto', 'reason.own', 'reason.returning', 'reason.nobody', 'reason.handover', 'reason.released_to', 'reason.bulk', 'lost.price', 'lost.other_center']);
-    for (const key of keys) for (const lang of ['uz', 'ru', 'en'] as const) expect({ ...common[lang], ...miniapp[lang] }[key!], `${lang} ${key}`).toBeTruthy();
+    for (const key of keys) for (const lang of ['uz', 'ru', 'en'] as const) expect(({ ...common[lang], ...miniapp[lang] } as Record<string, string>)[key!], `${lang} ${key}`).toBeTruthy();
     expect(reasonKey('client asked to call his mother instead', LOST_REASONS)).toBeNull();
   });
 });
