@@ -141,7 +141,7 @@ const callRoute = staffRoute({
   request: {
     params: idParam,
     body: jsonBody(
-      z.strictObject({ outcome: z.enum(CALL_OUTCOMES), note: text(4000).optional().nullable(), callbackAt: z.iso.datetime({ offset: true }).optional().nullable() }).openapi('CallLog'),
+      z.strictObject({ outcome: z.enum(CALL_OUTCOMES), note: text(4000).optional().nullable(), callbackAt: z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true })]).optional().nullable().openapi({ description: 'an instant with an offset, or a local date-time in the center’s time zone' }) }).openapi('CallLog'),
     ),
   },
   responses: { 200: jsonOk(leadSchema) },

@@ -32,6 +32,10 @@ export function staffView(u: User): z.infer<typeof staffSchema> {
   };
 }
 
+const meSchema = staffSchema
+  .extend({ timeZone: z.string().openapi({ example: 'Asia/Tashkent', description: 'the center’s time zone: the app shows every time in it' }) })
+  .openapi('Me');
+
 const meRoute = createRoute({
   method: 'get',
   path: '/api/me',
@@ -39,11 +43,11 @@ const meRoute = createRoute({
   summary: 'The signed-in staff user',
   security: [{ tma: [] }],
   responses: {
-    200: { description: 'Who is signed in', content: { 'application/json': { schema: staffSchema } } },
+    200: { description: 'Who is signed in', content: { 'application/json': { schema: meSchema } } },
     ...errorResponses(401, 403),
   },
 });
 
-export function meRoutes(_deps: RouteDeps) {
-  return newRouter().openapi(meRoute, (c) => c.json(staffView(c.get('user')), 200));
+export function meRoutes(deps: RouteDeps) {
+  return newRouter().openapi(meRoute, (c) => c.json({ ...staffView(c.get('user')), timeZone: deps.config.CRM_TIMEZONE }, 200));
 }

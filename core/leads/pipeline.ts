@@ -163,8 +163,18 @@ export async function recordTrialResultTx(
 export interface CallInput {
   outcome: CallOutcome;
   note?: string | null;
-  /** with outcome call_back: when to call again (ISO instant) */
+  /** with outcome call_back: when to call again (an ISO instant, or a local date-time in the center's zone) */
   callbackAt?: string | null;
+}
+
+/**
+ * An ISO date-time with an offset is that instant; one without (`2026-11-24T18:00`, what a phone's
+ * date-time picker gives) is the center's local time, whatever zone the phone is set to.
+ */
+export function instantOf(text: string, tz: string): number {
+  if (/(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())) return Date.parse(text);
+  const local = DateTime.fromISO(text.trim(), { zone: tz });
+  return local.isValid ? local.toMillis() : NaN;
 }
 
 /** A call logged without a status change (SPEC §5.1); five "no answer" in a row over ≥3 days alert managers. */
@@ -174,7 +184,7 @@ export async function logCallTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: CallInpu
   let callback: number | null = null;
   if (input.outcome === 'call_back') {
     if (!input.callbackAt) throw validation('callbackAt', 'when should the call be repeated?');
-    callback = Date.parse(input.callbackAt);
+    callback = instantOf(input.callbackAt, ctx.tz);
     if (Number.isNaN(callback)) throw validation('callbackAt', 'must be a date and time');
     if (callback <= +ctx.now) throw validation('callbackAt', 'must be in the future');
   }

@@ -4,7 +4,7 @@ import { api, call } from './api.js';
 import { I18nContext, langOf, savedLang, saveLang, translate, useI18n, type Lang } from './i18n.js';
 import { back, isRoot, navigate, parse, useHash, type Route } from './router.js';
 import { useBackButton, useMainButtonView, type TelegramStart } from './telegram.js';
-import { ErrorState, Skeleton, ToastHost, useAsync } from './ui/kit.js';
+import { ErrorState, Skeleton, ToastHost, setDisplayZone, useAsync } from './ui/kit.js';
 import { Icon, type IconName } from './ui/icons.js';
 import { Today } from './screens/Today.js';
 
@@ -34,6 +34,8 @@ export function App({ start }: { start: TelegramStart }) {
     document.documentElement.lang = lang;
   }, [lang]);
   const me = useAsync(() => call(api.api.me.$get()), []);
+  // every time on screen is the center's, whatever zone the phone is in
+  if (me.data) setDisplayZone(me.data.timeZone);
 
   return (
     <I18nContext.Provider value={i18n}>

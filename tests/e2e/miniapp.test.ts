@@ -10,6 +10,7 @@ import { ensureMiniAppBuilt } from '../../miniapp/build.js';
 import type { User } from '../../db/types.js';
 import { createBotApiRecorder, type BotApiRecorder } from '../support/bot-api-recorder.js';
 import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
+import { DateTime } from 'luxon';
 import { CHROMIUM_ARGS, DARK_THEME, LIGHT_THEME, WEBVIEW_SCRIPT, miniAppUrl } from '../support/telegram-webview.js';
 
 /**
@@ -55,9 +56,9 @@ function initDataFor(user: User, lang: string): string {
 
 const launchUrl = (initData: string) => miniAppUrl(base, initData);
 
-async function newContext(opts: { webview?: boolean } = {}): Promise<BrowserContext> {
-  // a phone in the center's time zone, as the staff's phones are
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US', timezoneId: 'Asia/Tashkent' });
+async function newContext(opts: { webview?: boolean; timezoneId?: string } = {}): Promise<BrowserContext> {
+  // a phone in the center's time zone, as the staff's phones are (unless a test says otherwise)
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US', timezoneId: opts.timezoneId ?? 'Asia/Tashkent' });
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
     if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.fallback();
@@ -282,6 +283,26 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     const due = page.locator('.fu-time-overdue').first();
     await expect.poll(() => due.count(), { timeout: 15_000 }).toBe(1);
     expect(await due.textContent()).toMatch(/^(Du|Se|Ch|Pa|Ju|Sh|Ya), \d{1,2}-(yan|fev|mar|apr|may|iyn|iyl|avg|sen|okt|noy|dek), \d{2}:\d{2}$/);
+    await context.close();
+  });
+
+  it("a phone set to another time zone shows and takes times in the center's zone (Tashkent)", async () => {
+    const { context, page } = await openAs(salesB, 'en', await newContext({ timezoneId: 'America/New_York' }));
+    const open = await db().selectFrom('follow_ups').select(['due_at']).where('lead_id', '=', leads['Boris Lead']).where('state', '=', 'open').executeTakeFirstOrThrow();
+    const item = page.locator('[data-testid="followup"]', { hasText: 'Boris Lead' });
+    await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
+    expect(await item.locator('.fu-time').textContent()).toContain(DateTime.fromISO(open.due_at).setZone('Asia/Tashkent').toFormat('HH:mm'));
+
+    // "call back tomorrow at 15:30" picked on that phone means 15:30 in Tashkent
+    const tomorrow = addLocalDays(localDate(new Date(), 'Asia/Tashkent'), 1);
+    await page.evaluate((id) => (window.location.hash = `#/lead/${id}`), leads['Boris Lead']);
+    await page.getByTestId('outcome-call_back').click();
+    await page.getByTestId('callback-at').fill(`${tomorrow}T15:30`);
+    await page.getByTestId('save-call').click();
+    const expected = DateTime.fromISO(`${tomorrow}T15:30`, { zone: 'Asia/Tashkent' }).toUTC().toISO();
+    await expect
+      .poll(async () => (await db().selectFrom('follow_ups').select('due_at').where('lead_id', '=', leads['Boris Lead']).where('kind', '=', 'callback').executeTakeFirst())?.due_at, { timeout: 10_000 })
+      .toBe(expected);
     await context.close();
   });
 

@@ -90,7 +90,8 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
 
   async function logCall() {
     if (!outcome) return;
-    const at = outcome === 'call_back' && callbackAt ? new Date(callbackAt).toISOString() : undefined;
+    // the picker's value has no zone: the server reads it as the center's local time
+    const at = outcome === 'call_back' && callbackAt ? callbackAt : undefined;
     const ok = await action.run(
       () => call(api.api.leads[':id'].calls.$post({ param: { id: String(id) }, json: { outcome: outcome as (typeof CALL_OUTCOMES)[number], note: callNote.trim() || undefined, callbackAt: at } })),
       t('ma.lead.call_saved'),

@@ -206,8 +206,23 @@ export function CallLink({ phone, label }: { phone: string; label?: string }) {
 
 // ---- dates ----
 
-export function fmtTime(lang: Lang, iso: string): string {
-  return new Intl.DateTimeFormat(locales[lang], { hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+// Times are shown in the center's time zone (from /api/me), not the phone's: a follow-up due at
+// 10:05 in Tashkent reads 10:05 on every phone. Until /api/me answers, the phone's zone is used.
+let displayZone: string | undefined;
+export function setDisplayZone(zone: string | undefined): void {
+  displayZone = zone;
+}
+
+/** Calendar fields of an instant in the display zone (numbers, so no locale data is needed). */
+function partsOf(d: Date, zone = displayZone): { y: number; m: number; day: number; weekday: number; hh: string; mm: string } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return { y: Number(get('year')), m: Number(get('month')), day: Number(get('day')), weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday')), hh: get('hour'), mm: get('minute') };
+}
+
+export function fmtTime(_lang: Lang, iso: string): string {
+  const p = partsOf(new Date(iso));
+  return `${p.hh}:${p.mm}`;
 }
 
 // Browsers often ship without Uzbek calendar names (Chromium prints "M11 21, Sat"), so the Uzbek
@@ -215,25 +230,33 @@ export function fmtTime(lang: Lang, iso: string): string {
 const UZ_MONTHS = ['yan', 'fev', 'mar', 'apr', 'may', 'iyn', 'iyl', 'avg', 'sen', 'okt', 'noy', 'dek'];
 const UZ_WEEKDAYS = ['Ya', 'Du', 'Se', 'Ch', 'Pa', 'Ju', 'Sh'];
 
+/** A day: a `YYYY-MM-DD` calendar date as it is, an instant as its date in the center's zone. */
 export function fmtDay(lang: Lang, date: string | Date): string {
-  const d = typeof date === 'string' ? new Date(date.length === 10 ? `${date}T12:00:00` : date) : date;
-  if (lang === 'uz') return `${UZ_WEEKDAYS[d.getDay()]}, ${d.getDate()}-${UZ_MONTHS[d.getMonth()]}`;
-  return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'short', weekday: 'short' }).format(d);
+  const calendar = typeof date === 'string' && date.length === 10;
+  const d = calendar ? new Date(`${date}T12:00:00Z`) : new Date(date);
+  const zone = calendar ? 'UTC' : displayZone;
+  if (lang === 'uz') {
+    const p = partsOf(d, zone);
+    return `${UZ_WEEKDAYS[p.weekday]}, ${p.day}-${UZ_MONTHS[p.m - 1]}`;
+  }
+  return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'short', weekday: 'short', timeZone: zone }).format(d);
 }
 
 export function fmtDateTime(lang: Lang, iso: string): string {
   return `${fmtDay(lang, new Date(iso))}, ${fmtTime(lang, iso)}`;
 }
 
-/** YYYY-MM-DD of the device's local date (the center's staff live in its time zone). */
+/** YYYY-MM-DD of today (or of an instant) in the center's time zone. */
 export function localDay(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const p = partsOf(d);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${p.y}-${pad(p.m)}-${pad(p.day)}`;
 }
 
+/** Calendar arithmetic on a `YYYY-MM-DD` date (no time zone involved). */
 export function addDays(day: string, n: number): string {
   const [y, m, d] = day.split('-').map(Number);
-  return localDay(new Date(y, m - 1, d + n));
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
 /** Occupancy bands of SPEC §6.1: below 50% green, below 80% yellow, else red. */
