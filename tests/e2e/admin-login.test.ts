@@ -109,6 +109,20 @@ describe('back office in Chromium', () => {
     // Uzbek by default: the resource and the status read in Uzbek
     await page.getByText('Aloqa qilindi').first().waitFor();
     await page.screenshot({ path: `${SHOTS}/leads-list-uz.png`, fullPage: true });
+    // list columns are never squeezed until a name or phone breaks inside a word
+    const cell = page.locator('td[data-css="leads-name-table-cell"]', { hasText: 'Aziz Karimov' }).first();
+    const phone = page.locator('td[data-css="leads-phone-table-cell"]').first();
+    const longestWord = await cell.evaluate((td) => {
+      const probe = document.createElement('span');
+      probe.style.whiteSpace = 'nowrap';
+      probe.textContent = 'Karimov';
+      td.appendChild(probe);
+      const w = probe.getBoundingClientRect().width;
+      probe.remove();
+      return w;
+    });
+    expect(await cell.evaluate((td) => td.clientWidth)).toBeGreaterThanOrEqual(longestWord);
+    expect(await phone.evaluate((td) => td.scrollWidth <= td.clientWidth && getComputedStyle(td).whiteSpace === 'nowrap')).toBe(true);
     // filtered by status through the URL the filter drawer writes
     await page.goto(`${server.url}/admin/resources/leads?filters.status=lost`);
     await page.getByText('Dilnoza Rahimova').waitFor();
