@@ -28,22 +28,7 @@ function insertSql(dialect: Dialect, table: string, columns: string[], rowCount:
   return text;
 }
 
-export async function insertMany<R = Record<string, unknown>>(
-  db: Tx,
-  dialect: Dialect,
-  table: string,
-  columns: string[],
-  rows: unknown[][],
-  returning: string[] = [],
-): Promise<R[]> {
-  if (!rows.length) return [];
-  const params: unknown[] = new Array(rows.length * columns.length);
-  let i = 0;
-  for (const row of rows) for (let c = 0; c < columns.length; c++) params[i++] = row[c];
-  return insertFlat<R>(db, dialect, table, columns, params, rows.length, returning);
-}
-
-/** insertMany with the values already laid out row after row in one array (no per-row arrays to build). */
+/** Inserts `rowCount` rows whose values are laid out row after row in `params` (no per-row arrays to build). */
 export async function insertFlat<R = Record<string, unknown>>(
   db: Tx,
   dialect: Dialect,
@@ -56,5 +41,18 @@ export async function insertFlat<R = Record<string, unknown>>(
   if (!rowCount) return [];
   for (let i = 0; i < params.length; i++) if (params[i] === undefined) params[i] = null;
   const result = await db.executeQuery<R>(CompiledQuery.raw(insertSql(dialect, table, columns, rowCount, returning), params));
+  return result.rows as R[];
+}
+
+/**
+ * `select … where <column> in (<values>)` with the whole list as ONE bound parameter: a JSON array
+ * read through json_each on SQLite, an array compared with = any on PostgreSQL. The statement text
+ * is the same for any number of values, so it is prepared once; a placeholder per value made a new,
+ * large statement for every list length (and Kysely a node per value).
+ */
+export async function selectIn<R>(db: Tx, dialect: Dialect, selectWhere: string, column: string, values: (string | number)[]): Promise<R[]> {
+  if (!values.length) return [];
+  const text = dialect === 'postgres' ? `${selectWhere} ${column} = any($1)` : `${selectWhere} ${column} in (select value from json_each(?))`;
+  const result = await db.executeQuery<R>(CompiledQuery.raw(text, [dialect === 'postgres' ? values : JSON.stringify(values)]));
   return result.rows as R[];
 }

@@ -17,7 +17,7 @@ import {
   type RowContext,
 } from './columns.js';
 import { commitParkedChunk, type ParkedChunkResult } from './parked-commit.js';
-import { insertFlat } from './bulk-insert.js';
+import { insertFlat, selectIn } from './bulk-insert.js';
 import { checkXlsxFile, readXlsxRows, type SheetRow } from './xlsx-reader.js';
 import { openXlsxWriter, type XlsxOut } from '../export/xlsx-writer.js';
 
@@ -166,12 +166,8 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
 
   async function phonesInDb(db: Tx, phones: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < phones.length; i += 1000) {
-      const part = phones.slice(i, i + 1000);
-      if (!part.length) continue;
-      const hits = await db.selectFrom('lead_phones').select(['phone', 'lead_id']).where('phone', 'in', part).execute();
-      for (const h of hits) out.set(h.phone, h.lead_id);
-    }
+    const hits = await selectIn<{ phone: string; lead_id: number }>(db, deps.dialect, 'select "phone", "lead_id" from "lead_phones" where', '"phone"', phones);
+    for (const h of hits) out.set(h.phone, h.lead_id);
     return out;
   }
 
@@ -202,8 +198,8 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     let importId: number | null = null;
     const counts = emptyCounts();
     const fileFirstRow = new Map<string, number>();
-    // judged rows waiting for their batch, column by column (one array per field, the input already
-    // as its JSON text): per-row objects that wait across awaits are kept alive through young
+    // judged rows waiting for their batch, column by column (one array per field, the staged data
+    // already as its JSON text): per-row objects that wait across awaits are kept alive through young
     // collections, so V8 starts allocating them in the old generation, which then grows with
     // garbage until the next full collection (tens of MB on a 100k-row file)
     const pRow: number[] = [];
@@ -263,7 +259,7 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
               }
               counts[outcome]++;
               // the raw cells are kept only where a person needs them (invalid rows); the input is what the commit reads
-              data = detail ? `{"i":${data},"params":${detail}}` : `{"i":${data}}`;
+              if (detail) data = `${data.slice(0, -1)},"params":${detail}}`;
             }
             params[k++] = importId;
             params[k++] = rowNo;
@@ -333,7 +329,8 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
           pPhone.push(verdict.input.phone);
           pPhone2.push(verdict.input.phone2);
           pReason.push(null);
-          pData.push(JSON.stringify(encodeInput(verdict.input)));
+          // the staged data as it is stored (a duplicate gets its params added at the flush)
+          pData.push(JSON.stringify({ i: encodeInput(verdict.input) }));
         }
         if (pRow.length >= STAGE_FLUSH) await flush();
       }

@@ -1,9 +1,15 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Dialect, Tx } from '../../db/connection.js';
 import type { NormalizedIntake } from '../leads/intake.js';
-import { insertMany } from './bulk-insert.js';
+import { insertFlat, selectIn } from './bulk-insert.js';
 import { appendNote as stampNote } from '../leads/notes.js';
 
+// rows per INSERT statement (SQLite allows 32766 bound values)
+const LEAD_BATCH = 400;
+const PHONE_BATCH = 1000;
+const EVENT_BATCH = 1000;
+const UPDATE_BATCH = 200;
+const EVENT_COLUMNS = ['lead_id', 'actor_id', 'type', 'from_status', 'to_status', 'data', 'created_at'];
 const LEAD_COLUMNS = [
   'name', 'phone', 'phone2', 'student_name', 'student_age', 'student_level', 'course_id', 'source',
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
@@ -59,8 +65,22 @@ async function lockPhones(t: Tx, dialect: Dialect, phones: string[]) {
   await sql`select count(pg_advisory_xact_lock(hashtext(p))) from (select unnest(${sorted}::text[]) as p order by 1) s`.execute(t);
 }
 
-async function inChunks<T>(items: T[], size: number, fn: (part: T[]) => Promise<void>) {
-  for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
+const updateSqls = new Map<string, string>();
+/** UPDATE … FROM (VALUES …): each row (id, notes, last_note, phone2); the same text on both dialects but for the placeholders. */
+function updateSql(dialect: Dialect, rows: number): string {
+  const key = `${dialect}|${rows}`;
+  let text = updateSqls.get(key);
+  if (text) return text;
+  let n = 1;
+  const p = () => (dialect === 'postgres' ? `$${n++}` : '?');
+  const head = `update "leads" set "notes" = v.column2, "last_note" = v.column3, "phone2" = v.column4, "updated_at" = ${p()} from (values `;
+  const tuples: string[] = [];
+  // typed in the first row: PostgreSQL reads untyped parameters in VALUES as text
+  for (let r = 0; r < rows; r++) tuples.push(r === 0 ? `(cast(${p()} as integer), cast(${p()} as text), cast(${p()} as text), cast(${p()} as text))` : `(${p()}, ${p()}, ${p()}, ${p()})`);
+  text = `${head}${tuples.join(', ')}) as v where "leads"."id" = v.column1`;
+  if (updateSqls.size > 50) updateSqls.clear();
+  updateSqls.set(key, text);
+  return text;
 }
 
 export async function commitParkedChunk(
@@ -71,23 +91,26 @@ export async function commitParkedChunk(
 ): Promise<ParkedChunkResult> {
   const nowIso = ctx.now.toISOString();
   const prefix = notePrefix(ctx.now, ctx.tz);
-  const phones = rows.flatMap((r) => (r.input.phone2 ? [r.input.phone, r.input.phone2] : [r.input.phone]));
+  const phones: string[] = [];
+  for (const r of rows) {
+    phones.push(r.input.phone);
+    if (r.input.phone2) phones.push(r.input.phone2);
+  }
   await lockPhones(t, ctx.dialect, phones);
 
   // who owns each phone now (merged leads resolved to the survivor, as findByPhones does)
   const owner = new Map<string, LeadState>();
-  const hits: { phone: string; lead_id: number }[] = [];
-  await inChunks([...new Set(phones)], 1000, async (part) => {
-    hits.push(...(await t.selectFrom('lead_phones').select(['phone', 'lead_id']).where('phone', 'in', part).execute()));
-  });
+  const hits = await selectIn<{ phone: string; lead_id: number }>(t, ctx.dialect, 'select "phone", "lead_id" from "lead_phones" where', '"phone"', [...new Set(phones)]);
   const states = new Map<number, LeadState>();
   const load = async (ids: number[]) => {
-    const want = ids.filter((id) => !states.has(id));
-    const found: { id: number; phone: string; phone2: string | null; notes: string | null; last_note: string | null; merged_into: number | null }[] = [];
-    await inChunks([...new Set(want)], 1000, async (part) => {
-      found.push(...(await t.selectFrom('leads').select(['id', 'phone', 'phone2', 'notes', 'last_note', 'merged_into']).where('id', 'in', part).execute()));
-    });
-    return found;
+    const want = [...new Set(ids.filter((id) => !states.has(id)))];
+    return selectIn<{ id: number; phone: string; phone2: string | null; notes: string | null; last_note: string | null; merged_into: number | null }>(
+      t,
+      ctx.dialect,
+      'select "id", "phone", "phone2", "notes", "last_note", "merged_into" from "leads" where',
+      '"id"',
+      want,
+    );
   };
   const rawLeads = new Map((await load(hits.map((h) => h.lead_id))).map((l) => [l.id, l]));
   const resolve = async (id: number): Promise<LeadState | null> => {
@@ -112,7 +135,8 @@ export async function commitParkedChunk(
 
   const created: LeadState[] = [];
   const addedPhones: { phone: string; lead: LeadState }[] = [];
-  const events: { lead: LeadState; type: 'imported' | 'touched'; data: Record<string, unknown> }[] = [];
+  // the event's data as its JSON text right away, not an object kept until the insert
+  const events: { lead: LeadState; type: 'imported' | 'touched'; data: string }[] = [];
   const touchedExisting = new Set<LeadState>();
   let touched = 0;
 
@@ -139,7 +163,7 @@ export async function commitParkedChunk(
       events.push({
         lead: existing,
         type: 'touched',
-        data: { source: input.source, note: newNote, kind: 'parked_touch', utm: input.utm ?? undefined, importId: meta.importId, row: row.rowNo },
+        data: JSON.stringify({ source: input.source, note: newNote, kind: 'parked_touch', utm: input.utm ?? undefined, importId: meta.importId, row: row.rowNo }),
       });
       continue;
     }
@@ -157,52 +181,85 @@ export async function commitParkedChunk(
     owner.set(input.phone, s);
     if (phone2) owner.set(phone2, s);
     created.push(s);
-    events.push({ lead: s, type: 'imported', data: { source: input.source, parked: true, importId: meta.importId, row: row.rowNo } });
+    events.push({ lead: s, type: 'imported', data: JSON.stringify({ source: input.source, parked: true, importId: meta.importId, row: row.rowNo }) });
   }
 
-  // new leads, in row order; ids matched back by their (unique) primary phone
-  await inChunks(created, 400, async (part) => {
-    const values = part.map((s) => {
+  // new leads, in row order; ids matched back by their (unique) primary phone. Values go straight
+  // into one flat array per statement: per-row arrays for 100k rows were a good part of the garbage.
+  for (let from = 0; from < created.length; from += LEAD_BATCH) {
+    const to = Math.min(created.length, from + LEAD_BATCH);
+    const params: unknown[] = new Array((to - from) * LEAD_COLUMNS.length);
+    let k = 0;
+    for (let n = from; n < to; n++) {
+      const s = created[n];
       const i = s.row!.input;
-      return [
-        i.name, s.phone, s.phone2, i.studentName ?? null, i.studentAge ?? null, i.studentLevel ?? null, i.courseId ?? null, i.source,
-        i.utm?.source ?? null, i.utm?.medium ?? null, i.utm?.campaign ?? null, i.utm?.content ?? null, i.utm?.term ?? null,
-        'new', 1, s.notes, s.lastNote, meta.actorId, nowIso, nowIso, nowIso,
-      ];
-    });
-    const ids = await insertMany<{ id: number; phone: string }>(t, ctx.dialect, 'leads', LEAD_COLUMNS, values, ['id', 'phone']);
+      params[k++] = i.name;
+      params[k++] = s.phone;
+      params[k++] = s.phone2;
+      params[k++] = i.studentName ?? null;
+      params[k++] = i.studentAge ?? null;
+      params[k++] = i.studentLevel ?? null;
+      params[k++] = i.courseId ?? null;
+      params[k++] = i.source;
+      params[k++] = i.utm?.source ?? null;
+      params[k++] = i.utm?.medium ?? null;
+      params[k++] = i.utm?.campaign ?? null;
+      params[k++] = i.utm?.content ?? null;
+      params[k++] = i.utm?.term ?? null;
+      params[k++] = 'new';
+      params[k++] = 1;
+      params[k++] = s.notes;
+      params[k++] = s.lastNote;
+      params[k++] = meta.actorId;
+      params[k++] = nowIso;
+      params[k++] = nowIso;
+      params[k++] = nowIso;
+    }
+    const ids = await insertFlat<{ id: number; phone: string }>(t, ctx.dialect, 'leads', LEAD_COLUMNS, params, to - from, ['id', 'phone']);
     const byPhone = new Map(ids.map((r) => [r.phone, Number(r.id)]));
-    for (const s of part) s.id = byPhone.get(s.phone)!;
-  });
+    for (let n = from; n < to; n++) created[n].id = byPhone.get(created[n].phone)!;
+  }
 
-  const phoneRows = [
-    ...created.flatMap((s) => (s.phone2 ? [[s.phone, s.id], [s.phone2, s.id]] : [[s.phone, s.id]])),
-    ...addedPhones.filter((a) => !a.lead.isNew).map((a) => [a.phone, a.lead.id]),
-  ];
-  await inChunks(phoneRows, 1000, async (part) => {
-    await insertMany(t, ctx.dialect, 'lead_phones', ['phone', 'lead_id'], part);
-  });
+  const phoneParams: unknown[] = [];
+  for (const s of created) {
+    phoneParams.push(s.phone, s.id);
+    if (s.phone2) phoneParams.push(s.phone2, s.id);
+  }
+  for (const a of addedPhones) if (!a.lead.isNew) phoneParams.push(a.phone, a.lead.id);
+  for (let from = 0; from < phoneParams.length; from += 2 * PHONE_BATCH) {
+    const part = phoneParams.slice(from, from + 2 * PHONE_BATCH);
+    await insertFlat(t, ctx.dialect, 'lead_phones', ['phone', 'lead_id'], part, part.length / 2);
+  }
 
-  // phone2 found for a lead created earlier in this chunk: it was set before its insert
-  const updateSql =
-    ctx.dialect === 'postgres'
-      ? 'update "leads" set "notes" = $1, "last_note" = $2, "phone2" = $3, "updated_at" = $4 where "id" = $5'
-      : 'update "leads" set "notes" = ?, "last_note" = ?, "phone2" = ?, "updated_at" = ? where "id" = ?';
-  for (const s of touchedExisting) {
-    if (!s.changed) continue;
-    // plain SQL: one statement text for every touched lead (thousands in a history import)
-    await t.executeQuery(CompiledQuery.raw(updateSql, [s.notes, s.lastNote, s.phone2, nowIso, s.id]));
+  // touched leads whose notes or secondary phone changed, many per statement (a history import
+  // touches thousands); a phone2 found for a lead created earlier in this chunk was set before its insert
+  const changed = [...touchedExisting].filter((s) => s.changed);
+  for (let from = 0; from < changed.length; from += UPDATE_BATCH) {
+    const part = changed.slice(from, from + UPDATE_BATCH);
+    const params: unknown[] = [nowIso];
+    for (const s of part) params.push(s.id, s.notes, s.lastNote, s.phone2);
+    await t.executeQuery(CompiledQuery.raw(updateSql(ctx.dialect, part.length), params));
   }
   const plainTouched = [...touchedExisting].filter((s) => !s.changed).map((s) => s.id);
-  await inChunks(plainTouched, 1000, async (part) => {
-    await t.updateTable('leads').set({ updated_at: nowIso }).where('id', 'in', part).execute();
-  });
+  for (let from = 0; from < plainTouched.length; from += 1000) {
+    await t.updateTable('leads').set({ updated_at: nowIso }).where('id', 'in', plainTouched.slice(from, from + 1000)).execute();
+  }
 
-  const eventRows = events.map((e) => [
-    e.lead.id, meta.actorId, e.type, null, e.type === 'imported' ? 'new' : null, JSON.stringify(e.data), nowIso,
-  ]);
-  await inChunks(eventRows, 1000, async (part) => {
-    await insertMany(t, ctx.dialect, 'lead_events', ['lead_id', 'actor_id', 'type', 'from_status', 'to_status', 'data', 'created_at'], part);
-  });
+  for (let from = 0; from < events.length; from += EVENT_BATCH) {
+    const to = Math.min(events.length, from + EVENT_BATCH);
+    const params: unknown[] = new Array((to - from) * EVENT_COLUMNS.length);
+    let k = 0;
+    for (let n = from; n < to; n++) {
+      const e = events[n];
+      params[k++] = e.lead.id;
+      params[k++] = meta.actorId;
+      params[k++] = e.type;
+      params[k++] = null;
+      params[k++] = e.type === 'imported' ? 'new' : null;
+      params[k++] = e.data;
+      params[k++] = nowIso;
+    }
+    await insertFlat(t, ctx.dialect, 'lead_events', EVENT_COLUMNS, params, to - from);
+  }
   return { created: created.length, touched };
 }

@@ -33,6 +33,14 @@ const GT = 62; // >
 const SLASH = 47;
 const BANG = 33;
 const QMARK = 63;
+// cell types (the `t` attribute) exceljs tells apart; any other reads as a number
+const T_OTHER = 0;
+const T_S = 1;
+const T_STR = 2;
+const T_INLINE = 3;
+const T_B = 4;
+const T_E = 5;
+
 const DQ = 34;
 const SQ = 39;
 const CR = 13;
@@ -293,7 +301,7 @@ export class WorksheetParser implements Handler {
   private inCell = false;
   private col = 0;
   private lastCol = 0;
-  private type: string | undefined;
+  private type = T_OTHER;
   private hasF = false;
   private hasV = false;
   private fText = '';
@@ -344,18 +352,7 @@ export class WorksheetParser implements Handler {
         break;
       case N_C:
         if (this.row) {
-          const ref = attr(s, a, b, 'r');
-          let col = 0;
-          if (ref !== undefined) {
-            for (let i = 0; i < ref.length; i++) {
-              const ch = ref.charCodeAt(i);
-              if (ch >= 65 && ch <= 90) col = col * 26 + ch - 64;
-              else if (ch >= 48 && ch <= 57) break;
-            }
-          }
-          this.col = col > 0 ? col : this.lastCol + 1;
-          this.lastCol = this.col;
-          this.type = attr(s, a, b, 't');
+          this.cellAttributes(s, a, b);
           this.inCell = true;
           this.hasF = false;
           this.hasV = false;
@@ -401,25 +398,78 @@ export class WorksheetParser implements Handler {
         break;
     }
   }
+  /**
+   * The column (from `r`) and type (`t`) of a <c> tag, in one pass over its attributes without
+   * copying them: this runs for every cell of the sheet.
+   */
+  private cellAttributes(s: string, a: number, b: number) {
+    let col = 0;
+    let type = T_OTHER;
+    let i = a;
+    while (i < b) {
+      while (i < b && s.charCodeAt(i) <= 32) i++;
+      const ns = i;
+      while (i < b) {
+        const ch = s.charCodeAt(i);
+        if (ch === 61 /* = */ || ch <= 32) break;
+        i++;
+      }
+      const ne = i;
+      while (i < b && s.charCodeAt(i) <= 32) i++;
+      if (i >= b || s.charCodeAt(i) !== 61) break;
+      i++;
+      while (i < b && s.charCodeAt(i) <= 32) i++;
+      const quote = s.charCodeAt(i);
+      if (quote !== DQ && quote !== SQ) break;
+      const vs = i + 1;
+      const ve = s.indexOf(quote === DQ ? '"' : "'", vs);
+      if (ve < 0 || ve >= b) break;
+      if (ne - ns === 1) {
+        const name = s.charCodeAt(ns);
+        if (name === 114 /* r */) {
+          // the letters before the row number, as exceljs's decodeAddress reads them ("$" and the like skipped)
+          for (let j = vs; j < ve; j++) {
+            const ch = s.charCodeAt(j);
+            if (ch >= 65 && ch <= 90) col = col * 26 + ch - 64;
+            else if (ch >= 48 && ch <= 57) break;
+          }
+        } else if (name === 116 /* t */) type = typeCode(s, vs, ve);
+      }
+      i = ve + 1;
+    }
+    this.col = col > 0 ? col : this.lastCol + 1;
+    this.lastCol = this.col;
+    this.type = type;
+  }
+
   private cellValue(): unknown {
     const t = this.type;
     if (this.hasF) {
-      const result = this.hasV ? (t === 'str' ? this.xmlDecode(this.vText) : parseFloat(this.vText)) : undefined;
+      const result = this.hasV ? (t === T_STR ? this.xmlDecode(this.vText) : parseFloat(this.vText)) : undefined;
       return { formula: this.fText, result };
     }
     if (!this.hasV) return undefined;
     switch (t) {
-      case 's':
+      case T_S:
         return this.shared[parseInt(this.vText, 10)];
-      case 'inlineStr':
-      case 'str':
+      case T_INLINE:
+      case T_STR:
         return this.xmlDecode(this.vText);
-      case 'e':
+      case T_E:
         return { error: this.vText };
-      case 'b':
+      case T_B:
         return parseInt(this.vText, 10) !== 0;
       default:
         return parseFloat(this.vText);
     }
   }
+}
+
+function typeCode(s: string, a: number, b: number): number {
+  const len = b - a;
+  const c0 = s.charCodeAt(a);
+  if (len === 1) return c0 === 115 /* s */ ? T_S : c0 === 98 /* b */ ? T_B : c0 === 101 /* e */ ? T_E : T_OTHER;
+  if (len === 3) return s.startsWith('str', a) ? T_STR : T_OTHER;
+  if (len === 9) return s.startsWith('inlineStr', a) ? T_INLINE : T_OTHER;
+  return T_OTHER;
 }
