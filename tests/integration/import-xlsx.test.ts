@@ -336,6 +336,33 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     expect(last).toEqual({ name: `Mijoz ${n - 1}`, course_id: math });
   });
 
+  it('rows repeating phones of earlier chunks touch those leads: each new note appended, a missing second phone filled', async () => {
+    // 1100 people, then the same 1100 again with another comment (every 3rd with a second phone): the
+    // repeats land in later chunks than their leads, so they go through the batched touch updates
+    const n = 1100;
+    const phone = (i: number) => `+99890${2_000_000 + i}`;
+    const sheet: unknown[][] = [['Ism', 'Telefon', 'Telefon 2', 'Izoh']];
+    for (let i = 0; i < n; i++) sheet.push([`Mijoz ${i}`, phone(i), null, `birinchi ${i}`]);
+    for (let i = 0; i < n; i++) sheet.push([`Mijoz ${i}`, phone(i), i % 3 === 0 ? `+99893${2_000_000 + i}` : null, `ikkinchi ${i}`]);
+    const path = files.path('repeats.xlsx');
+    await writeXlsx(path, sheet);
+    const before = { leads: await count('leads'), events: await count('lead_events') };
+    const result = await imports.importFile(path);
+    expect(result.counts).toMatchObject({ new: n, duplicate: n, duplicateInFile: n });
+    expect(result.committed).toMatchObject({ processed: 2 * n, created: n, touched: n });
+    expect(await count('leads')).toBe(before.leads + n);
+    expect(await count('lead_events')).toBe(before.events + 2 * n);
+    const leads = await database.db.selectFrom('leads').select(['name', 'phone', 'phone2', 'notes', 'last_note']).where('phone', 'like', '+99890200%').orderBy('phone').execute();
+    expect(leads).toHaveLength(n);
+    leads.forEach((l, i) => {
+      expect(l.notes?.split('\n').map((line) => line.replace(/^\[[^\]]*\] /, ''))).toEqual([`birinchi ${i}`, `ikkinchi ${i}`]);
+      expect(l.last_note).toBe(`ikkinchi ${i}`);
+      expect(l.phone2).toBe(i % 3 === 0 ? `+99893${2_000_000 + i}` : null);
+    });
+    const second = await database.db.selectFrom('lead_phones').select((eb) => eb.fn.countAll().as('n')).where('phone', 'like', '+99893200%').executeTakeFirstOrThrow();
+    expect(Number(second.n)).toBe(Math.ceil(n / 3));
+  });
+
   it('a committed import cannot be committed again, and a salesperson cannot import', async () => {
     const dry = await imports.dryRun(ruFile);
     await imports.commit(dry.importId);
