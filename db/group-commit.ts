@@ -16,14 +16,17 @@ import { withTx, type Db, type Dialect, type Tx } from './connection.js';
  * PostgreSQL has real concurrent writers (a pool of connections), so there each unit simply runs
  * in its own transaction.
  */
-/** Shared by the units of one transaction (what none of them can change may be read once). */
-export type TxMemo = Map<string, unknown>;
-
 export interface GroupCommit {
   run<T>(fn: (tx: Tx, memo: TxMemo) => Promise<T>): Promise<T>;
   /** batches committed and units run so far (for the benchmark's report) */
   stats(): { batches: number; units: number };
 }
+
+/** Shared by the units of one transaction (what none of them can change may be read once). */
+export type TxMemo = Map<string, unknown>;
+
+// one name serves every unit: each savepoint is released before the next is taken
+const SAVEPOINT = sql.raw('gc_unit');
 
 interface Unit {
   fn: (tx: Tx, memo: TxMemo) => Promise<unknown>;
@@ -48,20 +51,16 @@ export function createGroupCommit(db: Db, dialect: Dialect, opts: { maxBatch?: n
         try {
           await withTx(db, dialect, async (tx) => {
             const memo: TxMemo = new Map();
-            for (let i = 0; i < batch.length; i++) {
-              if (batch.length === 1) {
-                // a lone unit needs no savepoint: its failure rolls the whole transaction back
-                outcomes.push({ ok: true, value: await batch[0].fn(tx, memo) });
-                continue;
-              }
-              const name = sql.raw(`gc_unit`);
-              await sql`savepoint ${name}`.execute(tx);
+            // a lone unit needs no savepoint: its failure rolls the whole transaction back
+            if (batch.length === 1) return void outcomes.push({ ok: true, value: await batch[0].fn(tx, memo) });
+            for (const unit of batch) {
+              await sql`savepoint ${SAVEPOINT}`.execute(tx);
               try {
-                outcomes.push({ ok: true, value: await batch[i].fn(tx, memo) });
-                await sql`release ${name}`.execute(tx);
+                outcomes.push({ ok: true, value: await unit.fn(tx, memo) });
+                await sql`release ${SAVEPOINT}`.execute(tx);
               } catch (error) {
-                await sql`rollback to ${name}`.execute(tx);
-                await sql`release ${name}`.execute(tx);
+                await sql`rollback to ${SAVEPOINT}`.execute(tx);
+                await sql`release ${SAVEPOINT}`.execute(tx);
                 outcomes.push({ ok: false, error });
               }
             }

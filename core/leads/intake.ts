@@ -136,6 +136,40 @@ export async function addToLandingDigest(tx: Tx, ctx: OpsCtx, lead: Pick<Lead, '
   }
 }
 
+/** An intake whose phone is already known: a touch, a student back, a lost lead returning, or a parked record going live. */
+async function intakeKnown(tx: Tx, ctx: OpsCtx & { dialect: Dialect }, existing: Lead, input: NormalizedIntake, actor: (Actor & Partial<User>) | null): Promise<IntakeResult> {
+  if (input.parked === true) return { lead: await touch(tx, ctx, existing, input, actor, 'parked_touch'), duplicate: true, outcome: 'parked_touch' };
+  if (existing.status === 'enrolled') {
+    return { lead: await touch(tx, ctx, existing, input, actor, 'student_touched'), duplicate: true, outcome: 'student_touched' };
+  }
+  if (existing.status === 'lost') {
+    let lead = await touch(tx, ctx, existing, input, actor, 'returning');
+    const previous = lead.assigned_to;
+    const back = previous != null && (await availableSalespeople(tx, ctx, { onlyIds: [previous], courseId: lead.course_id })).length > 0;
+    if (!back && previous != null) {
+      // not available: the returning lead is distributed like a new one
+      await tx.updateTable('leads').set({ assigned_to: null, previous_assignee: previous }).where('id', '=', lead.id).execute();
+      lead = { ...lead, assigned_to: null, previous_assignee: previous };
+    }
+    lead = await applyStatus(tx, ctx, lead, 'reactivation', { actor, data: { reason: 'returned', source: input.source }, countsAsContact: false });
+    if (back) {
+      await addEvent(tx, ctx, lead.id, actor?.id ?? null, 'assigned', { data: { to: previous, reason: 'returning lead: back to its previous salesperson' } });
+      const user = await tx.selectFrom('users').selectAll().where('id', '=', previous!).executeTakeFirstOrThrow();
+      await tx.updateTable('users').set({ last_assigned_at: ctx.now.toISOString() }).where('id', '=', previous!).execute();
+      await enqueue(tx, ctx, { kind: 'lead_assigned', user, payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, reason: 'returned' } });
+    } else {
+      lead = (await distribute(tx, ctx, lead, actor?.id ?? null)) ?? lead;
+    }
+    return { lead, duplicate: true, outcome: 'reactivated' };
+  }
+  let lead = await touch(tx, ctx, existing, input, actor, 'touched');
+  if (lead.parked === 1) {
+    // a prospect reaching out again is live: the parked record leaves parking and is worked now
+    lead = await releaseOne(tx, ctx, lead, actor?.id ?? null, 'touched by a live source');
+  }
+  return { lead, duplicate: true, outcome: 'touched' };
+}
+
 /**
  * SPEC §4: the one intake path of every source. Runs inside the caller's transaction.
  */
@@ -151,41 +185,10 @@ export async function intakeTx(
   const parkedIntake = input.parked === true;
 
   if (existing) {
-    if (parkedIntake) return { lead: await touch(tx, ctx, existing, input, actor, 'parked_touch'), duplicate: true, outcome: 'parked_touch' };
-    if (existing.status === 'enrolled') {
-      const lead = await touch(tx, ctx, existing, input, actor, 'student_touched');
-      if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
-      return { lead, duplicate: true, outcome: 'student_touched' };
-    }
-    if (existing.status === 'lost') {
-      let lead = await touch(tx, ctx, existing, input, actor, 'returning');
-      const previous = lead.assigned_to;
-      const back = previous != null && (await availableSalespeople(tx, ctx, { onlyIds: [previous], courseId: lead.course_id })).length > 0;
-      if (!back && previous != null) {
-        // not available: the returning lead is distributed like a new one
-        await tx.updateTable('leads').set({ assigned_to: null, previous_assignee: previous }).where('id', '=', lead.id).execute();
-        lead = { ...lead, assigned_to: null, previous_assignee: previous };
-      }
-      lead = await applyStatus(tx, ctx, lead, 'reactivation', { actor, data: { reason: 'returned', source: input.source }, countsAsContact: false });
-      if (back) {
-        await addEvent(tx, ctx, lead.id, actor?.id ?? null, 'assigned', { data: { to: previous, reason: 'returning lead: back to its previous salesperson' } });
-        const user = await tx.selectFrom('users').selectAll().where('id', '=', previous!).executeTakeFirstOrThrow();
-        await tx.updateTable('users').set({ last_assigned_at: ctx.now.toISOString() }).where('id', '=', previous!).execute();
-        await enqueue(tx, ctx, { kind: 'lead_assigned', user, payload: { leadId: lead.id, leadName: lead.name, phone: lead.phone, status: lead.status, reason: 'returned' } });
-      } else {
-        lead = (await distribute(tx, ctx, lead, actor?.id ?? null)) ?? lead;
-      }
-      if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
-      return { lead, duplicate: true, outcome: 'reactivated' };
-    }
-    let lead = await touch(tx, ctx, existing, input, actor, 'touched');
-    if (lead.parked === 1) {
-      // a prospect reaching out again is live: the parked record leaves parking and is worked now
-      lead = await releaseOne(tx, ctx, lead, actor?.id ?? null, 'touched by a live source');
-    }
+    const known = await intakeKnown(tx, ctx, existing, input, actor);
     // managers read the digest as "who wrote in through the website": a returning contact is one too
-    if (input.source === 'form') await addToLandingDigest(tx, ctx, lead, true);
-    return { lead, duplicate: true, outcome: 'touched' };
+    if (input.source === 'form') await addToLandingDigest(tx, ctx, known.lead, true);
+    return known;
   }
 
   const nowIso = ctx.now.toISOString();

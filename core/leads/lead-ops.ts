@@ -131,10 +131,10 @@ export async function chooseAssignee(tx: Tx, ctx: OpsCtx, courseId: number | nul
   return chosen ? { chosen, reason: reasonFor(chosen, cands) } : null;
 }
 
-export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null, opts: { fresh?: boolean } = {}): Promise<Lead | null> {
+export async function distribute(tx: Tx, ctx: OpsCtx, lead: Lead, actorId: number | null): Promise<Lead | null> {
   const pick = await chooseAssignee(tx, ctx, lead.course_id);
   if (!pick) return null;
-  return assignTo(tx, ctx, lead, pick.chosen.id, pick.reason, actorId, { fresh: opts.fresh, workingNow: true, user: pick.chosen });
+  return assignTo(tx, ctx, lead, pick.chosen.id, pick.reason, actorId, { workingNow: true, user: pick.chosen });
 }
 
 export interface StatusMoveOptions {
