@@ -102,6 +102,58 @@ function rawFloorMicros(path: string, salesIds: number[], n: number): { own: num
   return { own, grouped };
 }
 
+/**
+ * The least ANY implementation of SPEC §4 intake must write, on a schema reduced to the indexes
+ * SPEC §2 lists (leads: (status, assigned), created, phone, secondary phone, source) and one index
+ * per other table: a dedupe lookup, the lead, ONE event, the follow-up, the outbox row and the
+ * assignee's counter, raw prepared statements, no rules. Its ratio to the reference bounds what the
+ * `intake` goal can be on this machine: one lead per transaction commits ~a dozen dirty pages to the
+ * WAL where the reference commits one or two, whatever the code around it does.
+ */
+function minimalFloorMicros(path: string, n: number, perTx: number): number {
+  const db = new SQLite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`create table users (id integer primary key, open_lead_count integer not null default 0, last_assigned_at text);
+    create table leads (id integer primary key autoincrement, name text not null, phone text not null, phone2 text, source text not null, status text not null, assigned_to integer, created_at text not null, updated_at text not null);
+    create index leads_status_assigned on leads (status, assigned_to); create index leads_created on leads (created_at);
+    create index leads_phone on leads (phone); create index leads_phone2 on leads (phone2); create index leads_source on leads (source);
+    create table lead_events (id integer primary key autoincrement, lead_id integer not null, type text not null, data text, created_at text not null);
+    create index lead_events_lead on lead_events (lead_id);
+    create table follow_ups (id integer primary key autoincrement, lead_id integer not null, sales_id integer, due_at text not null, state text not null);
+    create index follow_ups_sales on follow_ups (sales_id, state, due_at);
+    create table outbox (id integer primary key autoincrement, chat_id text, payload text not null, status text not null, not_before text not null);
+    create index outbox_due on outbox (status, not_before);`);
+  const addUser = db.prepare('insert into users (id) values (?)');
+  for (let u = 1; u <= 20; u++) addUser.run(u);
+  const now = BENCH_NOW.toISOString();
+  const find = db.prepare('select id from leads where phone = ? or phone2 = ?');
+  const insLead = db.prepare(`insert into leads (name, phone, source, status, assigned_to, created_at, updated_at) values (?, ?, 'form', 'new', ?, ?, ?)`);
+  const insEvent = db.prepare(`insert into lead_events (lead_id, type, data, created_at) values (?, 'created', ?, ?)`);
+  const insFollowUp = db.prepare(`insert into follow_ups (lead_id, sales_id, due_at, state) values (?, ?, ?, 'open')`);
+  const insOutbox = db.prepare(`insert into outbox (chat_id, payload, status, not_before) values ('1', ?, 'pending', ?)`);
+  const bump = db.prepare('update users set open_lead_count = open_lead_count + 1, last_assigned_at = ? where id = ?');
+  const one = (i: number) => {
+    const phone = `+99895${String(i).padStart(7, '0')}`;
+    if (find.get(phone, phone)) throw new Error('duplicate phone in the minimal floor run');
+    const owner = 1 + (i % 20);
+    const id = insLead.run(`Floor ${i}`, phone, owner, now, now).lastInsertRowid;
+    insEvent.run(id, `{"assigned":${owner}}`, now);
+    insFollowUp.run(id, owner, now);
+    insOutbox.run(`{"leadId":${id}}`, now);
+    bump.run(now, owner);
+  };
+  const batch = db.transaction((from: number) => {
+    for (let j = 0; j < perTx; j++) one(from + j);
+  });
+  for (let i = 0; i < 256; i += perTx) batch(5_000_000 + i);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += perTx) batch(i);
+  const us = ((performance.now() - t0) * 1000) / n;
+  db.close();
+  return us;
+}
+
 export async function run(names: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-bench-intake-'));
   try {
@@ -112,8 +164,14 @@ export async function run(names: string[]): Promise<void> {
     const burst = await intakeMicros(empty.database, n, 100_000, 64);
     await empty.database.destroy();
     const floor = rawFloorMicros(join(dir, 'empty.sqlite'), empty.salesIds.slice(0, 20), n);
+    const minOwn = minimalFloorMicros(join(dir, 'min-own.sqlite'), n, 1);
+    const minGrouped = minimalFloorMicros(join(dir, 'min-grouped.sqlite'), n + 64 - (n % 64), 64);
     note(`intake: one after another ${atZero.toFixed(0)} us/lead; 64 in flight (a landing burst, shared commits) ${burst.toFixed(0)} us/lead`);
     note(`intake floor (the same rows as raw prepared statements, no rules): ${floor.own.toFixed(0)} us/lead in its own transaction (ratio ${(floor.own / ref).toFixed(1)}), ${floor.grouped.toFixed(0)} us/lead 64 per transaction (ratio ${(floor.grouped / ref).toFixed(1)})`);
+    note(
+      `intake minimal floor (SPEC's indexes only, one event, raw statements, no rules): ${minOwn.toFixed(0)} us/lead in its own transaction ` +
+        `(ratio ${(minOwn / ref).toFixed(1)}: no one-lead-per-transaction intake can go under this), ${minGrouped.toFixed(0)} us/lead 64 per transaction (ratio ${(minGrouped / ref).toFixed(1)})`,
+    );
     if (names.includes('intake')) benchLine('intake', atZero, 'us', ref);
     if (names.includes('intake_at_1m')) {
       const big = await seededDatabase(join(dir, 'big.sqlite'), { leads: 1_000_000, salespeople: 100, onShift: 20 });
