@@ -110,7 +110,7 @@ function rawFloorMicros(path: string, salesIds: number[], n: number): { own: num
  * `intake` goal can be on this machine: one lead per transaction commits ~a dozen dirty pages to the
  * WAL where the reference commits one or two, whatever the code around it does.
  */
-function minimalFloorMicros(path: string, n: number, perTx: number): number {
+export function minimalFloorMicros(path: string, n: number, perTx: number): number {
   const db = new SQLite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { benchLine, note } from './format.js';
+import { minimalFloorMicros } from './intake.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 64;
@@ -95,6 +96,14 @@ export async function run(names: string[]): Promise<void> {
     note(
       `landing_intake: the same API with intake stubbed (transport, validation, rate limit, headers) ${Math.round(transport.result.requests.average)} req/s ` +
         `= ${(transport.result.requests.average / ref.result.requests.average).toFixed(2)} of ref; the rest of the gap is core intake`,
+    );
+    // what one event loop could serve if intake cost no more than the database work ANY intake must
+    // do in a burst (bench/intake.ts minimal floor, 64 leads per commit) on top of the measured transport
+    const floorUs = minimalFloorMicros(join(dir, 'floor.sqlite'), 6_400, 64);
+    const ceiling = 1e6 / (1e6 / transport.result.requests.average + floorUs);
+    note(
+      `landing_intake: ceiling with a rule-free intake at the minimal floor (${floorUs.toFixed(0)} us/lead in a burst) on top of that transport: ` +
+        `${Math.round(ceiling)} req/s = ${(ceiling / ref.result.requests.average).toFixed(2)} of ref`,
     );
     // every acknowledged lead must be in the database; beyond those, at most the requests still in
     // flight when each run's clock ran out (served, but their answers no longer read)
