@@ -2,11 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Services } from '../core/services.js';
 import type { Config } from '../config.js';
 import type { Log } from '../logger.js';
-import { resolveAuthMode, tmaAuthMiddleware, type AuthMode } from './auth.js';
+import { isPublicApiPath, resolveAuthMode, tmaAuthMiddleware, type AuthMode } from './auth.js';
 import { errorResponse, notFoundResponse } from './errors.js';
 import { newRouter, type RouteDeps } from './router.js';
 import { bodyLimitMiddleware, corsMiddleware, createRateLimiter, requestContext, secureHeadersMiddleware, type RateLimiter } from './security.js';
 import { docsRoutes } from './docs.js';
+import { methodGate } from './method-gate.js';
 import { demoRoutes } from './demo.js';
 import { landingRoutes } from './landing/routes.js';
 import { meRoutes } from './routes/me.js';
@@ -65,7 +66,10 @@ export function createApi(deps: ApiDeps) {
   const cors = corsMiddleware(config.CORS_ORIGINS);
   if (cors) app.use('/api/*', cors);
   app.use('*', bodyLimitMiddleware());
+  const signedIn = (path: string) => (path === '/api' || path.startsWith('/api/')) && !isPublicApiPath(path);
+  app.use('*', methodGate(app, (path) => !signedIn(path)));
   app.use('/api/*', tmaAuthMiddleware({ mode: auth, db: services.deps.db, clock: services.deps.clock, expiresIn: config.INIT_DATA_EXPIRES_IN }));
+  app.use('/api/*', methodGate(app, signedIn));
   app.openAPIRegistry.registerComponent('securitySchemes', 'tma', {
     type: 'apiKey',
     in: 'header',

@@ -42,7 +42,7 @@ const demoOpenRoute = createRoute({
   request: {
     body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: z.strictObject({ userId: z.coerce.number().int().positive() }) } } },
   },
-  responses: { 303: { description: 'Redirect to /app/#tgWebAppData=…' }, ...errorResponses(400, 403, 404) },
+  responses: { 303: { description: 'Redirect to /app/#tgWebAppData=…' }, ...errorResponses(400, 403, 404, 413, 415) },
 });
 
 /**

@@ -38,8 +38,89 @@ export function errorResponses(...statuses: number[]) {
   return out;
 }
 
-/** Field → message from a zod error, naming unknown keys one by one (strict schemas). */
-export function zodFields(error: z.ZodError): Record<string, string> {
+const typeWords: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  bigint: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  date: 'a date',
+};
+const typeWord = (t: unknown) => typeWords[String(t)] ?? String(t);
+const list = (values: readonly unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/** The value at `path` of what the client sent (undefined when absent). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (v == null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * What is wrong with a field, in words an integrator reads without knowing zod: a missing field
+ * "is required", a wrong type "must be a number", a long text "must be at most 200 characters".
+ * Messages a schema wrote itself are kept; zod's own ("Invalid input: expected string, received
+ * undefined") are rephrased.
+ */
+function issueMessage(issue: z.core.$ZodIssue, input: unknown, hasInput: boolean): string {
+  if (!/^(Invalid|Too (big|small))\b/.test(issue.message)) return issue.message;
+  // null is how many form builders send an empty field
+  const missing = hasInput ? valueAt(input, issue.path) == null : /received (undefined|null)$/.test(issue.message);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (missing) return 'is required';
+      if (issue.expected === 'never') return 'unknown field';
+      return `must be ${typeWord(issue.expected)}`;
+    case 'invalid_union': {
+      if (missing) return 'is required';
+      const expected = [...new Set(issue.errors.flat().filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => typeWord((i as { expected: unknown }).expected)))];
+      if (expected.length === issue.errors.length && expected.length > 0) return `must be ${expected.join(' or ')}`;
+      // one branch had the right type but a wrong value: its message is the useful one
+      const inner = issue.errors.flat().find((i) => !(i.code === 'invalid_type' && i.path.length === 0));
+      return inner ? issueMessage(inner as z.core.$ZodIssue, valueAt(input, issue.path), hasInput) : 'is not valid';
+    }
+    case 'too_big': {
+      const n = Number(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${n} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have at most ${n} items`;
+      return issue.inclusive === false ? `must be less than ${n}` : `must be at most ${n}`;
+    }
+    case 'too_small': {
+      const n = Number(issue.minimum);
+      if (issue.origin === 'string') return n <= 1 ? 'is required' : `must be at least ${n} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have at least ${n} item${n === 1 ? '' : 's'}`;
+      if (n === 0 && issue.inclusive === false) return 'must be greater than 0';
+      return issue.inclusive === false ? `must be greater than ${n}` : `must be at least ${n}`;
+    }
+    case 'invalid_value':
+      return issue.values.length === 1 ? `must be ${list(issue.values)}` : `must be one of ${list(issue.values)}`;
+    case 'invalid_format':
+      if (issue.format === 'datetime') return 'must be a date and time (ISO 8601, e.g. 2026-11-24T15:00:00+05:00)';
+      if (issue.format === 'date') return 'must be a date YYYY-MM-DD';
+      if (issue.format === 'time') return 'must be a time HH:MM';
+      if (issue.format === 'email') return 'must be an email address';
+      if (issue.format === 'url') return 'must be a URL';
+      return 'has the wrong format';
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    case 'invalid_key':
+    case 'invalid_element':
+      return 'is not valid';
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Field → message from a zod error, naming unknown keys one by one (strict schemas). With the
+ * input that failed, a field that is absent is told apart from one of the wrong type.
+ */
+export function zodFields(error: z.ZodError, ...input: [unknown?]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     const base = issue.path.map(String).join('.');
@@ -47,20 +128,20 @@ export function zodFields(error: z.ZodError): Record<string, string> {
       for (const k of issue.keys) fields[base ? `${base}.${k}` : k] ??= 'unknown field';
       continue;
     }
-    fields[base || 'body'] ??= issue.message;
+    fields[base || 'body'] ??= issueMessage(issue, input[0], input.length > 0);
   }
   return fields;
 }
 
-export function validationError(error: z.ZodError): AppError {
-  const fields = zodFields(error);
+export function validationError(error: z.ZodError, ...input: [unknown?]): AppError {
+  const fields = zodFields(error, ...input);
   const [first] = Object.entries(fields);
   return new AppError('VALIDATION', first ? `${first[0]}: ${first[1]}` : 'invalid input', fields);
 }
 
 /** The `defaultHook` of every router: a failed zod parse becomes the one error shape. */
-export function validationHook(result: { success: boolean; error?: unknown }): void {
-  if (!result.success) throw validationError(result.error as z.ZodError);
+export function validationHook(result: { success: boolean; error?: unknown; data?: unknown }): void {
+  if (!result.success) throw validationError(result.error as z.ZodError, ...('data' in result ? [result.data] : []));
 }
 
 const codeOfStatus: Record<number, ErrorCode> = {

@@ -47,13 +47,15 @@ export function bodyLimitMiddleware(maxSize = BODY_LIMIT_BYTES): MiddlewareHandl
     },
   });
   return (c, next) => {
+    // no GET or HEAD handler reads a body: nothing to limit (and nothing a GET documents)
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     // Node's HTTP parser never reads past Content-Length, so the header alone decides; only a chunked
     // body has to be counted as it streams. (Touching the raw body here would turn node-server's
     // lightweight request into a full web Request and halve the landing form's throughput.)
     if (!c.req.header('transfer-encoding')) {
       const length = c.req.header('content-length');
       if (length !== undefined && Number(length) > maxSize) throw tooLarge();
-      if (length !== undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+      if (length !== undefined) return next();
     }
     return streaming(c, next);
   };

@@ -224,7 +224,12 @@ function fieldMessages(lang: Lang): Record<string, string> {
 export function localizeFieldErrors(lang: Lang, fields: Record<string, string> | undefined): Record<string, string> {
   const known = fieldMessages(lang);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields ?? {})) out[k] = known[k] ?? v;
+  for (const [k, v] of Object.entries(fields ?? {})) {
+    // a missing phone is "required", not "invalid"; a too-long name is not "required"
+    if (v === 'is required') out[k] = t(lang, 'landing.field_required');
+    else if (k === 'name') out[k] = v;
+    else out[k] = known[k] ?? v;
+  }
   return out;
 }
 

@@ -3,8 +3,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Lang } from '../../core/i18n/i18n.js';
 import { t } from '../../core/i18n/i18n.js';
 import { AppError, validation } from '../../core/errors.js';
+import { normalizePhone } from '../../core/shared/phone.js';
 import { isActiveCourse, loadLandingContent } from '../../core/landing/content.js';
-import { errorResponses, validationError, zodFields } from '../errors.js';
+import { errorResponses, zodFields } from '../errors.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { clientIp } from '../security.js';
 import { LANDING_CSP, UTM_KEYS, localizeFieldErrors, pickLang, renderLanding, renderNotice, renderThanks, type FormState, type Utm } from './page.js';
@@ -24,7 +25,12 @@ const utmSchema = z
 
 // Landing pages are built by many hands (site builders, Tilda-like forms, hand-written fetch):
 // the common spellings of the same fields are accepted, anything else is an unknown field.
-const courseIdJson = z.union([z.number().int().positive(), z.string().trim().regex(/^\d*$/, 'must be a course id')]).nullable().optional();
+const COURSE_ID = 'must be a course id (a number from the landing page)';
+const courseIdJson = z
+  .union([z.number().int().positive(COURSE_ID), z.string().trim().regex(/^\d*$/, COURSE_ID)], { error: COURSE_ID })
+  .nullable()
+  .optional();
+const courseIdForm = z.string().trim().regex(/^\d*$/, COURSE_ID).optional();
 const flatUtm = {
   utm_source: text(200).optional(),
   utm_medium: text(200).optional(),
@@ -36,9 +42,12 @@ const flatUtm = {
 const jsonLeadSchema = z
   .strictObject({
     name: text(200).min(1, 'is required').openapi({ example: 'Dilnoza' }),
-    phone: z.union([text(40).min(1, 'is required'), z.number().int().positive()]).openapi({ example: '+998 90 123 45 67', description: 'any common format; +998 is assumed for 9 local digits' }),
+    phone: z
+      .union([text(40).min(1, 'is required'), z.number().int().positive('must be a phone number')], { error: (iss) => (iss.input == null ? 'is required' : 'must be a phone number (text or digits)') })
+      .openapi({ example: '+998 90 123 45 67', description: 'any common format; +998 is assumed for 9 local digits' }),
     courseId: courseIdJson.openapi({ description: 'an active course from the landing page' }),
     course_id: courseIdJson.openapi({ description: 'same as courseId' }),
+    course: courseIdJson.openapi({ description: 'same as courseId (the optional course of the form)' }),
     comment: text(2000).optional(),
     note: text(2000).optional().openapi({ description: 'same as comment' }),
     utm: utmSchema.optional(),
@@ -52,8 +61,9 @@ const formLeadSchema = z
   .strictObject({
     name: text(200).min(1, 'is required'),
     phone: text(40).min(1, 'is required'),
-    courseId: z.string().trim().regex(/^\d*$/, 'must be a course id').optional(),
-    course_id: z.string().trim().regex(/^\d*$/, 'must be a course id').optional(),
+    courseId: courseIdForm,
+    course_id: courseIdForm.openapi({ description: 'same as courseId' }),
+    course: courseIdForm.openapi({ description: 'same as courseId' }),
     comment: text(2000).optional(),
     note: text(2000).optional(),
     ...flatUtm,
@@ -89,7 +99,8 @@ const postLeadRoute = createRoute({
   summary: 'Leave a request from the landing page',
   description:
     'JSON or a form post. A known phone number answers 200 with `duplicate: true`. Without JavaScript (a form post that accepts text/html) the answer is a thank-you page. ' +
-    'Limited per client address (LANDING_RATE_LIMIT per minute).',
+    'The optional course (an active course id from the page, a number or a digit string) may be sent as `courseId`, `course_id` or `course`. ' +
+    'A 400 names every bad field in `error.fields`. Limited per client address (LANDING_RATE_LIMIT per minute).',
   request: {
     body: {
       content: {
@@ -109,6 +120,8 @@ interface LeadRequest {
   name: string;
   phone: string;
   courseId: number | null;
+  /** the spelling the client used, so an error names the field it sent */
+  courseField: 'courseId' | 'course_id' | 'course';
   comment?: string;
   utm: Utm;
   website?: string;
@@ -121,7 +134,8 @@ function fromForm(f: z.infer<typeof formLeadSchema>): LeadRequest {
   const utm: Utm = {};
   for (const k of UTM_KEYS) if (f[`utm_${k}`]) utm[k] = f[`utm_${k}`];
   const comment = f.comment || f.note || undefined;
-  return { name: f.name, phone: f.phone, courseId: courseNumber(f.courseId || f.course_id), comment, utm, website: f.website, lang: f.lang };
+  const courseField = f.courseId ? 'courseId' : f.course_id ? 'course_id' : f.course ? 'course' : 'courseId';
+  return { name: f.name, phone: f.phone, courseId: courseNumber(f[courseField]), courseField, comment, utm, website: f.website, lang: f.lang };
 }
 
 function fromJson(j: z.infer<typeof jsonLeadSchema>): LeadRequest {
@@ -131,7 +145,18 @@ function fromJson(j: z.infer<typeof jsonLeadSchema>): LeadRequest {
     if (v) utm[k] = v;
   }
   const comment = j.comment || j.note || undefined;
-  return { name: j.name, phone: String(j.phone), courseId: courseNumber(j.courseId ?? j.course_id), comment, utm, website: j.website, lang: j.lang };
+  const courseField = j.courseId != null ? 'courseId' : j.course_id != null ? 'course_id' : j.course != null ? 'course' : 'courseId';
+  return { name: j.name, phone: String(j.phone), courseId: courseNumber(j[courseField]), courseField, comment, utm, website: j.website, lang: j.lang };
+}
+
+/** The page has one course picker (`courseId`): an error about any spelling of the course shows there. */
+function pageFields(fields: Record<string, string>): Record<string, string> {
+  const out = { ...fields };
+  for (const k of ['course_id', 'course']) {
+    if (out[k] !== undefined) out.courseId ??= out[k];
+    delete out[k];
+  }
+  return out;
 }
 
 const isForm = (c: Context) => /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '');
@@ -166,7 +191,7 @@ export function landingRoutes(deps: RouteDeps) {
     const lang = langOf(c, s('lang'));
     const utm: Utm = {};
     for (const k of UTM_KEYS) if (s(`utm_${k}`)) utm[k] = s(`utm_${k}`)!.slice(0, 200);
-    const courseId = Number(s('courseId'));
+    const courseId = Number(s('courseId') || s('course_id') || s('course'));
     const state: FormState = {
       values: { name: s('name'), phone: s('phone'), comment: s('comment'), courseId: Number.isInteger(courseId) && courseId > 0 ? courseId : null },
       errors: localizeFieldErrors(lang, fields),
@@ -219,7 +244,7 @@ export function landingRoutes(deps: RouteDeps) {
       }
 
       try {
-        if (input.courseId != null && !(await isActiveCourse(db, input.courseId))) throw validation('courseId', 'is not an active course');
+        if (input.courseId != null && !(await isActiveCourse(db, input.courseId))) throw validation(input.courseField, 'is not an active course');
         const result = await services.leads.intake(
           { name: input.name, phone: input.phone, courseId: input.courseId, source: 'form', note: input.comment ?? null, utm: Object.keys(input.utm).length ? input.utm : null },
           null,
@@ -232,16 +257,26 @@ export function landingRoutes(deps: RouteDeps) {
         if (page && err instanceof AppError && err.code === 'VALIDATION') {
           const typed: Record<string, unknown> = { name: input.name, phone: input.phone, courseId: String(input.courseId ?? ''), comment: input.comment, lang };
           for (const k of UTM_KEYS) typed[`utm_${k}`] = input.utm[k];
-          return (await formAgain(c, typed, err.fields ?? {}, 400)) as never;
+          return (await formAgain(c, typed, pageFields(err.fields ?? {}), 400)) as never;
         }
         throw err;
       }
     },
     (async (result: { success: boolean; error?: unknown; data?: unknown }, c: Context) => {
       if (result.success) return;
-      const error = result.error as z.ZodError;
-      if (wantsPage(c)) return (await formAgain(c, (result.data as Record<string, unknown> | undefined) ?? {}, zodFields(error), 400)) as never;
-      throw validationError(error);
+      const raw = (result.data as Record<string, unknown> | undefined) ?? {};
+      const fields = zodFields(result.error as z.ZodError, raw);
+      // the phone is checked by intake only after the rest passes; name every bad field in one answer
+      if (!fields.phone && (typeof raw.phone === 'string' || typeof raw.phone === 'number')) {
+        try {
+          normalizePhone(raw.phone);
+        } catch (err) {
+          if (err instanceof AppError && err.fields?.phone) fields.phone = err.fields.phone;
+        }
+      }
+      if (wantsPage(c)) return (await formAgain(c, raw, pageFields(fields), 400)) as never;
+      const [first] = Object.entries(fields);
+      throw new AppError('VALIDATION', first ? `${first[0]}: ${first[1]}` : 'invalid input', fields);
     }) as never,
   );
 

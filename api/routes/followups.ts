@@ -35,7 +35,7 @@ const completeRoute = staffRoute({
   summary: 'Complete my follow-up (the next step of its sequence is planned)',
   request: { params: idParam, body: jsonBody(z.strictObject({ note: z.string().trim().max(4000).optional().nullable() })) },
   responses: { 200: jsonOk(followUpSchema) },
-});
+}, { errors: [409] });
 
 const snoozeRoute = staffRoute({
   method: 'post',
@@ -44,7 +44,7 @@ const snoozeRoute = staffRoute({
   summary: 'Snooze my follow-up to a later time (at most 3 times)',
   request: { params: idParam, body: jsonBody(z.strictObject({ until: z.iso.datetime({ offset: true }) })) },
   responses: { 200: jsonOk(followUpSchema) },
-});
+}, { errors: [409] });
 
 const bulkRoute = staffRoute({
   method: 'post',
@@ -64,7 +64,7 @@ const bulkRoute = staffRoute({
     ),
   },
   responses: { 200: jsonOk(countSchema) },
-});
+}, { errors: [404] });
 
 type Row = Awaited<ReturnType<RouteDeps['services']['followUps']['listFor']>>[number];
 const itemView = (r: Row): z.infer<typeof dueItem> => ({

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { LeadSource, LeadStatus } from '../../db/types.js';
 import { CALL_OUTCOMES, LOST_REASONS, SOURCES, STATUSES } from '../../core/leads/statuses.js';
+import { validation } from '../../core/errors.js';
+import { isActiveCourse } from '../../core/landing/content.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { isManager, jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
 import { eventSchema, followUpSchema, followUpView, idParam, leadListItemSchema, leadListItemView, leadSchema, leadView, okSchema, trialSchema, trialView } from './views.js';
@@ -121,7 +123,7 @@ const moveRoute = staffRoute({
   summary: 'Move a lead to another status (SPEC §3 table; lost needs a reason, enrolled a group, trial_registered a trial slot)',
   request: { params: idParam, body: jsonBody(moveSchema) },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [409] });
 
 const correctRoute = staffRoute({
   method: 'post',
@@ -131,7 +133,7 @@ const correctRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { params: idParam, body: jsonBody(moveSchema.extend({ reason: text(500).min(1, 'is required') }).openapi('StatusCorrection')) },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [409] });
 
 const callRoute = staffRoute({
   method: 'post',
@@ -163,7 +165,7 @@ const bookRoute = staffRoute({
   summary: 'Book a trial lesson (moves the lead to trial_registered)',
   request: { params: idParam, body: jsonBody(trialSlot.openapi('TrialSlot')) },
   responses: { 201: jsonOk(z.object({ lead: leadSchema, trial: trialSchema }), 'Booked') },
-});
+}, { errors: [409] });
 
 const enrollRoute = staffRoute({
   method: 'post',
@@ -177,7 +179,7 @@ const enrollRoute = staffRoute({
     ),
   },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [409] });
 
 const waitlistRoute = staffRoute({
   method: 'post',
@@ -186,7 +188,7 @@ const waitlistRoute = staffRoute({
   summary: 'Put an open lead on the waitlist of a full group',
   request: { params: idParam, body: jsonBody(z.strictObject({ groupId: z.number().int().positive() })) },
   responses: { 200: jsonOk(okSchema) },
-});
+}, { errors: [409] });
 
 const ids = z.array(z.number().int().positive()).min(1, 'choose at least one lead').max(1000);
 
@@ -198,7 +200,7 @@ const assignRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { body: jsonBody(z.strictObject({ leadIds: ids, toUserId: z.number().int().positive() })) },
   responses: { 200: jsonOk(z.object({ items: z.array(leadSchema) })) },
-});
+}, { errors: [404] });
 
 const mergeRoute = staffRoute({
   method: 'post',
@@ -208,7 +210,7 @@ const mergeRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { body: jsonBody(z.strictObject({ survivorId: z.number().int().positive(), otherId: z.number().int().positive() })) },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [404] });
 
 const releaseRoute = staffRoute({
   method: 'post',
@@ -227,7 +229,7 @@ const releaseRoute = staffRoute({
     ),
   },
   responses: { 200: jsonOk(z.object({ released: z.number().int() })) },
-});
+}, { errors: [409] });
 
 export function leadRoutes({ services }: RouteDeps) {
   const leads = services.leads;
@@ -244,6 +246,8 @@ export function leadRoutes({ services }: RouteDeps) {
     .openapi(createRoute_, async (c) => {
       const user = c.get('user');
       const body = c.req.valid('json');
+      // an unknown course id would otherwise fail deep in the insert (a foreign key) as a 500
+      if (body.courseId != null && !(await isActiveCourse(services.deps.db, body.courseId))) throw validation('courseId', 'is not an active course');
       const r = await leads.intake({ ...body }, user);
       if (!r.duplicate) return c.json({ lead: leadView(r.lead), duplicate: false as const }, 201);
       // a known phone may belong to someone else's lead: say it is known, show it only to who may see it

@@ -41,7 +41,7 @@ const approveRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { params: idParam },
   responses: { 200: jsonOk(z.object({ leave: decisionSchema, followUpsMoved: z.number().int() })) },
-});
+}, { errors: [409] });
 
 const rejectRoute = staffRoute({
   method: 'post',
@@ -51,7 +51,7 @@ const rejectRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { params: idParam, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1, 'say why the request is rejected').max(1000) })) },
   responses: { 200: jsonOk(decisionSchema) },
-});
+}, { errors: [409] });
 
 const absenceBody = z.strictObject({ userId: z.number().int().positive(), date: day });
 
@@ -63,7 +63,7 @@ const markRoute = staffRoute({
   middleware: [managersOnly] as const,
   request: { body: jsonBody(absenceBody) },
   responses: { 200: jsonOk(z.object({ created: z.boolean(), followUpsMoved: z.number().int() })) },
-});
+}, { errors: [404] });
 
 const unmarkRoute = staffRoute({
   method: 'post',

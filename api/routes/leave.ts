@@ -69,7 +69,7 @@ const requestRoute = staffRoute({
     ),
   },
   responses: { 201: jsonOk(leaveSchema, 'Requested') },
-});
+}, { errors: [409] });
 
 const cancelRoute = staffRoute({
   method: 'post',
@@ -78,7 +78,7 @@ const cancelRoute = staffRoute({
   summary: 'Withdraw my leave request while it is still pending',
   request: { params: idParam, body: jsonBody(z.strictObject({})) },
   responses: { 200: jsonOk(leaveSchema) },
-});
+}, { errors: [409] });
 
 export function leaveRoutes({ services }: RouteDeps) {
   const leave = services.leave;

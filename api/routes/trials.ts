@@ -13,7 +13,7 @@ const moveRoute = staffRoute({
   summary: 'Move a booked trial to another group or date (the old seat frees, reminders are re-planned)',
   request: { params: idParam, body: jsonBody(z.strictObject({ groupId: z.number().int().positive(), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD') })) },
   responses: { 200: jsonOk(trialSchema) },
-});
+}, { errors: [409] });
 
 const cancelRoute = staffRoute({
   method: 'post',
@@ -22,7 +22,7 @@ const cancelRoute = staffRoute({
   summary: 'Cancel a booked trial (the lead goes back to interested)',
   request: { params: idParam, body: jsonBody(z.strictObject({ reason: z.string().trim().max(500).optional() })) },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [409] });
 
 const resultRoute = staffRoute({
   method: 'post',
@@ -45,7 +45,7 @@ const resultRoute = staffRoute({
     ),
   },
   responses: { 200: jsonOk(leadSchema) },
-});
+}, { errors: [409] });
 
 export function trialRoutes({ services }: RouteDeps) {
   const leads = services.leads;

@@ -300,6 +300,10 @@ export function createLeadService(deps: CoreDeps) {
       const user = await t.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
       if (!user) throw notFound('user');
       if (actor?.role === 'sales_manager' && user.role !== 'sales') throw forbidden('managers manage salespeople only');
+      if (opts.toUserId != null) {
+        const heir = await t.selectFrom('users').select(['role', 'is_active']).where('id', '=', opts.toUserId).executeTakeFirst();
+        if (!heir || heir.role !== 'sales' || !heir.is_active || opts.toUserId === userId) throw validation('toUserId', 'must be another active salesperson');
+      }
       await t.updateTable('users').set({ is_active: 0, is_active_sales: 0, updated_at: c.now.toISOString() }).where('id', '=', userId).execute();
       const leads = await t.selectFrom('leads').selectAll().where('assigned_to', '=', userId).where('status', 'in', OPEN_STATUSES).where('merged_into', 'is', null).execute();
       let handed = 0;

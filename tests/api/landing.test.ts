@@ -234,6 +234,28 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(html).toContain('<input type="hidden" name="utm_source" value="ig">');
     });
 
+    it.each([
+      ['uz', 'To&#39;ldirilishi shart', 'Telefon raqami noto&#39;g&#39;ri'],
+      ['ru', 'Обязательное поле', 'Неверный номер телефона'],
+      ['en', 'Required', 'Invalid phone number'],
+    ] as const)('without JavaScript (%s): a missing name and a bad phone are both shown beside their fields, in the visitor’s language', async (lang, required, badPhone) => {
+      const res = await post(browserForm({ phone: '12', lang }));
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toContain(`<html lang="${lang}">`);
+      expect(html).toContain(`data-error-for="name">${required}</span>`);
+      expect(html).toContain(`data-error-for="phone">${badPhone}</span>`);
+      expect(html).not.toMatch(/Invalid input|expected string/);
+    });
+
+    it('without JavaScript: an empty phone is "required", an unknown `course` shows beside the course picker', async () => {
+      const empty = await (await post(browserForm({ name: 'Olim', phone: ' ', lang: 'en' }))).text();
+      expect(empty).toContain('data-error-for="phone">Required</span>');
+      const course = await post(browserForm({ name: 'Olim', phone: nextPhone(), course: '999999', lang: 'en' }));
+      expect(course.status).toBe(400);
+      expect(await course.text()).toContain('data-error-for="courseId">No such course</span>');
+    });
+
     it('honeypot filled (JSON) → looks accepted (201 with an id) but nothing is stored or sent', async () => {
       const leadsBefore = await ctx.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const outboxBefore = await ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -372,6 +394,84 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(body.error.code).toBe('VALIDATION');
       expect(Object.keys(body.error.fields)).toContain(field);
       expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+/);
+    });
+
+    it.each([
+      ['a missing name', { phone: '+998901111111' }, { name: 'is required' }],
+      ['a null name', { name: null, phone: '+998901111111' }, { name: 'is required' }],
+      ['a name that is a number', { name: 123, phone: '+998901111111' }, { name: 'must be text' }],
+      ['a name of 201 characters', { name: 'x'.repeat(201), phone: '+998901111111' }, { name: 'must be at most 200 characters' }],
+      ['a missing phone', { name: 'A' }, { phone: 'is required' }],
+      ['a phone that is true', { name: 'A', phone: true }, { phone: 'must be a phone number (text or digits)' }],
+      ['a comment that is a number', { name: 'A', phone: '+998901111111', comment: 5 }, { comment: 'must be text' }],
+      ['a comment over 2000 characters', { name: 'A', phone: '+998901111111', comment: 'x'.repeat(2001) }, { comment: 'must be at most 2000 characters' }],
+      ['utm that is not an object', { name: 'A', phone: '+998901111111', utm: 'x' }, { utm: 'must be an object' }],
+      ['an unknown language', { name: 'A', phone: '+998901111111', lang: 'de' }, { lang: 'must be one of uz, ru, en' }],
+      ['a course that is not an id', { name: 'A', phone: '+998901111111', course: 'english' }, { course: 'must be a course id (a number from the landing page)' }],
+      ['nothing at all', {}, { name: 'is required', phone: 'is required' }],
+      ['no name and a bad phone', { phone: '12' }, { name: 'is required', phone: '"12" is not a valid phone number' }],
+      ['an array', [], { body: 'must be an object' }],
+    ] as const)('%s → 400 with a message a person can read', async (_label, body, fields) => {
+      const res = await post(json(body));
+      expect(res.status).toBe(400);
+      const { error } = await res.json();
+      expect(error.code).toBe('VALIDATION');
+      expect(error.fields).toEqual(fields);
+      const [field, message] = Object.entries(fields)[0];
+      expect(error.message).toBe(`${field}: ${message}`);
+    });
+
+    it('the optional course may be sent as `course` (a number or a digit string), in JSON and in a form post, and is documented', async () => {
+      const asNumber = await post(json({ name: 'Kurs', phone: nextPhone(), course: ielts.id }), fromIp('10.45.0.1'));
+      expect(asNumber.status).toBe(201);
+      const asText = await post(json({ name: 'Kurs', phone: nextPhone(), course: String(english.id) }), fromIp('10.45.0.2'));
+      expect(asText.status).toBe(201);
+      const asForm = await post(form({ name: 'Kurs', phone: nextPhone(), course: String(ielts.id) }), fromIp('10.45.0.3'));
+      expect(asForm.status).toBe(201);
+      const courses = await Promise.all(
+        [asNumber, asText, asForm].map(async (r) => (await ctx.db.selectFrom('leads').select('course_id').where('id', '=', (await r.json()).id).executeTakeFirstOrThrow()).course_id),
+      );
+      expect(courses.map(Number)).toEqual([ielts.id, english.id, ielts.id]);
+      const unknown = await post(json({ name: 'Kurs', phone: nextPhone(), course: 999_999 }), fromIp('10.45.0.4'));
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json()).error.fields).toEqual({ course: 'is not an active course' });
+      const doc = await (await ctx.app.request('/api/openapi.json')).json();
+      const body = doc.paths['/api/public/leads'].post.requestBody.content;
+      const schemaOf = (media: string) => {
+        const s = body[media].schema;
+        return s.$ref ? doc.components.schemas[s.$ref.split('/').pop()] : s;
+      };
+      expect(schemaOf('application/json').properties).toHaveProperty('course');
+      expect(schemaOf('application/x-www-form-urlencoded').properties).toHaveProperty('course');
+    });
+
+    it('a lost lead writing in again through the form comes back as reactivation, same id, 200 duplicate', async () => {
+      const phone = nextPhone();
+      const first = await (await post(json({ name: 'Lola', phone }), fromIp('10.46.0.1'))).json();
+      await ctx.services.leads.move(first.id, { to: 'lost', lostReason: 'no_answer' } as never, manager);
+      const again = await post(json({ name: 'Lola', phone: phone.slice(4), comment: 'ready now' }), fromIp('10.46.0.2'));
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ id: first.id, duplicate: true });
+      const lead = await ctx.db.selectFrom('leads').select(['status']).where('id', '=', first.id).executeTakeFirstOrThrow();
+      expect(lead.status).toBe('reactivation');
+    });
+
+    it('another method on the lead route → 405 with Allow in the error shape; OPTIONS → 204 with Allow; an unknown public path → 404 JSON', async () => {
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        const res = await ctx.app.request('/api/public/leads', { method });
+        expect(res.status, method).toBe(405);
+        expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+        expect(await res.json()).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.stringContaining('use POST'), requestId: expect.any(String) } });
+      }
+      const head = await ctx.app.request('/api/public/leads', { method: 'HEAD' });
+      expect(head.status).toBe(405);
+      const options = await ctx.app.request('/api/public/leads', { method: 'OPTIONS' });
+      expect(options.status).toBe(204);
+      expect(options.headers.get('allow')).toBe('POST, OPTIONS');
+      const unknown = await ctx.app.request('/api/public/nothing-here', json({ name: 'A' }));
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get('content-type')).toMatch(/application\/json/);
+      expect((await unknown.json()).error.code).toBe('NOT_FOUND');
     });
 
     it('an unsupported Content-Type → 415 in the error shape', async () => {

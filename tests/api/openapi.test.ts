@@ -66,6 +66,79 @@ describe.each(dialects())('OpenAPI document (%s)', (dialect) => {
     expect(offenders).toEqual([]);
   });
 
+  const codesOf = (method: string, path: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
+
+  it.each([
+    ['get', '/api/me', ['200', '401', '403']],
+    ['get', '/api/courses', ['200', '401', '403']],
+    ['get', '/api/staff', ['200', '401', '403']],
+    ['get', '/api/leads', ['200', '400', '401', '403']],
+    ['get', '/api/leads/{id}', ['200', '400', '401', '403', '404']],
+    ['post', '/api/leads', ['200', '201', '400', '401', '403', '413', '415']],
+    ['post', '/api/leads/{id}/status', ['200', '400', '401', '403', '404', '409', '413', '415']],
+    ['post', '/api/leads/{id}/notes', ['200', '400', '401', '403', '404', '413', '415']],
+    ['post', '/api/leads/assign', ['200', '400', '401', '403', '404', '413', '415']],
+    ['post', '/api/leads/release', ['200', '400', '401', '403', '409', '413', '415']],
+    ['post', '/api/leave/{id}/approve', ['200', '400', '401', '403', '404', '409', '413']],
+    ['post', '/api/absences', ['200', '400', '401', '403', '404', '413', '415']],
+    ['post', '/api/public/leads', ['200', '201', '400', '413', '415', '429']],
+    ['post', '/demo/open', ['303', '400', '403', '404', '413', '415']],
+  ] as const)('%s %s documents exactly the answers it can give', (method, path, codes) => {
+    expect(codesOf(method, path)).toEqual([...codes].sort());
+  });
+
+  it('no GET documents 409, 413 or 415; every operation with a body documents 413 and 415', () => {
+    const offenders: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const codes = Object.keys(op.responses);
+        if (method === 'get' && codes.some((c) => ['409', '413', '415'].includes(c))) offenders.push(`${method} ${path}: ${codes}`);
+        if (op.requestBody && !(codes.includes('413') && codes.includes('415'))) offenders.push(`${method} ${path}: ${codes}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('what routes answer is documented (and a bad id or course is a 400, not a 500)', async () => {
+    const manager = await addUser(ctx.services, { role: 'sales_manager', fullName: 'Doc Manager', telegramUserId: 4301 });
+    const sales = await addUser(ctx.services, { role: 'sales', fullName: 'Doc Sales', telegramUserId: 4302 });
+    const lead = await ctx.services.leads.intake({ name: 'Doc Lead', phone: '+998901230001', source: 'walk_in' }, sales);
+    const as = (u: typeof manager) => asUser(u, ctx.clock.now());
+    const body = (u: typeof manager, b: unknown, type = 'application/json'): RequestInit => ({ method: 'POST', headers: { ...as(u), 'content-type': type }, body: typeof b === 'string' ? b : JSON.stringify(b) });
+    const probes: Array<[string, string, string, RequestInit, number]> = [
+      ['get', '/api/courses', '/api/courses', {}, 401],
+      ['get', '/api/staff', '/api/staff', { headers: as(sales) }, 403],
+      ['get', '/api/leads/{id}', '/api/leads/abc', { headers: as(manager) }, 400],
+      ['get', '/api/leads/{id}', '/api/leads/999999', { headers: as(manager) }, 404],
+      ['post', '/api/leads', '/api/leads', body(manager, 'name=A', 'text/plain'), 415],
+      ['post', '/api/leads', '/api/leads', body(manager, { name: 'A', phone: '+998901230002', source: 'walk_in', comment: 'x'.repeat(2 * 1024 * 1024) }), 413],
+      ['post', '/api/leads', '/api/leads', body(manager, { name: 'A', phone: '+998901230003', source: 'walk_in', courseId: 999999 }), 400],
+      ['post', '/api/leads/{id}/status', `/api/leads/${lead.lead.id}/status`, body(sales, { to: 'enrolled' }), 409],
+      ['post', '/api/leads/assign', '/api/leads/assign', body(manager, { leadIds: [999999], toUserId: sales.id }), 404],
+      ['post', '/api/leads/release', '/api/leads/release', body(manager, { perSalesperson: 1 }), 409],
+      ['post', '/api/staff/{id}/deactivate', `/api/staff/${sales.id}/deactivate`, body(manager, { toUserId: 999999 }), 400],
+      ['post', '/api/leave/{id}/approve', '/api/leave/999999/approve', { method: 'POST', headers: as(manager) }, 404],
+      ['post', '/api/absences', '/api/absences', body(manager, { userId: 999999, date: '2026-11-25' }), 404],
+      ['post', '/api/public/leads', '/api/public/leads', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }, 415],
+    ];
+    ctx.clock.set('2026-11-24T20:00:00.000Z'); // night in Tashkent: nobody is on shift to receive released leads
+    const wrong: string[] = [];
+    for (const [method, docPath, url, init, expected] of probes) {
+      const res = await ctx.app.request(url, { method: method.toUpperCase(), ...init });
+      if (res.status !== expected) wrong.push(`${method} ${url}: ${res.status} (expected ${expected}) ${await res.text()}`);
+      else if (!codesOf(method, docPath).includes(String(res.status))) wrong.push(`${method} ${docPath}: ${res.status} is not documented`);
+    }
+    expect(wrong).toEqual([]);
+    // a method no route has on a known path: 405 with Allow once signed in, 401 (default deny) before
+    const del = await ctx.app.request(`/api/leads/${lead.lead.id}`, { method: 'DELETE', headers: as(manager) });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect((await del.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect((await ctx.app.request(`/api/leads/${lead.lead.id}`, { method: 'DELETE' })).status).toBe(401);
+    // the salesperson's lead stayed theirs: the refused handover changed nothing
+    expect((await ctx.db.selectFrom('users').select('is_active').where('id', '=', sales.id).executeTakeFirstOrThrow()).is_active).toBe(1);
+  });
+
   it('the docs page loads Swagger UI from our own origin only', async () => {
     const page = await ctx.app.request('/api/docs');
     expect(page.status).toBe(200);
