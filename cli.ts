@@ -9,6 +9,8 @@ import { createScheduler } from './scheduler/runner.js';
 import { buildJobs } from './scheduler/jobs.js';
 import { exportCommand, exportUsage, importCommand, importUsage } from './cli-import-export.js';
 import { sheetsConfigFrom } from './core/import/sheets-sync.js';
+import { LANGS } from './core/i18n/i18n.js';
+import { CliUsageError, clockTime, idList, oneOf, parseFlags, positiveInt, weekdays } from './cli-args.js';
 
 /** What every command gets: built the same way main.ts builds it (config → db, migrated → services). */
 export interface CliContext {
@@ -18,6 +20,8 @@ export interface CliContext {
   services: Services;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** migrations this run applied (every command migrates first) */
+  applied: string[];
 }
 
 type Command = { usage: string; run: (args: string[], ctx: CliContext) => Promise<number> };
@@ -25,30 +29,41 @@ type Command = { usage: string; run: (args: string[], ctx: CliContext) => Promis
 /** `npm run crm -- <command> …`; add a command with one entry here. */
 const commands: Record<string, Command> = {
   job: { usage: 'job <name>   run one scheduled job now and print what it did', run: jobCommand },
-  migrate: { usage: 'migrate      apply pending database migrations', run: async (_a, ctx) => (ctx.out('database is up to date'), 0) },
-  user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] | user list | user link <id>   (prints a one-time Telegram link, 24 h)', run: userCommand },
+  migrate: { usage: 'migrate      apply pending database migrations', run: migrateCommand },
+  user: { usage: 'user add --username U --name "Full Name" --role sales|sales_manager|admin [--days 1,2,3,4,5,6] [--start 09:00] [--end 18:00] [--courses 1,2] [--telegram ID] [--language uz|ru|en] [--password P] [--phone P] | user list | user link <id>   (prints a one-time Telegram link, 24 h)', run: userCommand },
   demo: { usage: 'demo         fill an empty database with a believable center (courses, groups, staff, a month of leads)', run: demoCommand },
   import: { usage: importUsage, run: importCommand },
   export: { usage: exportUsage, run: exportCommand },
 };
 
-function flags(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a.startsWith('--')) {
-      const [k, inline] = a.slice(2).split('=', 2);
-      out[k] = inline ?? (args[i + 1] && !args[i + 1].startsWith('--') ? args[++i] : 'true');
-    }
-  }
-  return out;
-}
+const USER_ADD_FLAGS = ['username', 'name', 'role', 'days', 'start', 'end', 'courses', 'telegram', 'language', 'password', 'phone'] as const;
 
-const numbers = (v: string | undefined) => (v ? v.split(',').map((x) => Number(x.trim())) : undefined);
+/** Core field → the flag that sets it, so a refusal names what the operator typed. */
+const USER_FIELD_FLAGS: Record<string, string> = {
+  username: '--username',
+  fullName: '--name',
+  role: '--role',
+  workDays: '--days',
+  workStart: '--start',
+  workEnd: '--end',
+  courseIds: '--courses',
+  telegramUserId: '--telegram',
+  language: '--language',
+  password: '--password',
+  phone: '--phone',
+};
+
+function withFlagNames(e: AppError, command: string): AppError {
+  const [field, problem] = Object.entries(e.fields ?? {})[0] ?? [];
+  if (!field) return e;
+  const flag = USER_FIELD_FLAGS[field.split('.')[0]];
+  return flag ? new AppError(e.code, `${command}: ${flag}: ${problem}`, e.fields, e.details) : e;
+}
 
 async function userCommand(args: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'list') {
+    parseFlags(rest, {}, 'user list');
     for (const u of await ctx.services.users.list()) {
       ctx.out(
         [u.id, u.username, u.role, u.full_name, `${u.work_start}-${u.work_end}`, `days ${JSON.parse(u.work_days).join(',')}`, u.telegram_user_id ? `tg ${u.telegram_user_id}` : 'tg -', u.is_active ? 'active' : 'inactive'].join('\t'),
@@ -57,34 +72,46 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   if (sub === 'add') {
-    const f = flags(rest);
-    if (!f.username || f.username === 'true') {
+    const { positional, f } = parseFlags(rest, { values: USER_ADD_FLAGS }, 'user add');
+    if (positional.length) throw new CliUsageError(`user add: unexpected "${positional[0]}" (values go after their flag, e.g. --name "Aziza K.")`);
+    if (!f.username) {
       ctx.err('user add: --username is required (e.g. npm run crm -- user add --username aziza --name "Aziza K." --role sales)');
       return 1;
     }
-    const { user, password } = await ctx.services.users.create({
+    const start = f.start === undefined ? undefined : clockTime('--start', f.start);
+    const end = f.end === undefined ? undefined : clockTime('--end', f.end);
+    if (start && end && end <= start) throw new CliUsageError(`user add: --end ${end} must be after --start ${start}`);
+    const input = {
       username: f.username,
       fullName: f.name ?? f.username,
-      role: (f.role ?? 'sales') as 'sales',
-      workDays: numbers(f.days),
-      workStart: f.start,
-      workEnd: f.end,
-      courseIds: numbers(f.courses),
-      telegramUserId: f.telegram,
-      language: f.language as 'uz' | undefined,
+      role: oneOf('--role', f.role ?? 'sales', ROLES),
+      workDays: f.days === undefined ? undefined : weekdays('--days', f.days),
+      workStart: start,
+      workEnd: end,
+      courseIds: f.courses === undefined ? undefined : idList('--courses', f.courses),
+      telegramUserId: f.telegram === undefined ? undefined : telegramId(f.telegram),
+      language: f.language === undefined ? undefined : oneOf('--language', f.language, LANGS),
       password: f.password,
       phone: f.phone,
-    });
+    };
+    let created: Awaited<ReturnType<Services['users']['create']>>;
+    try {
+      created = await ctx.services.users.create(input);
+    } catch (e) {
+      throw e instanceof AppError ? withFlagNames(e, 'user add') : e;
+    }
+    const { user, password } = created;
     ctx.out(`user ${user.id} ${user.username} (${user.role}) created`);
     if (password) ctx.out(`password: ${password}`);
     return 0;
   }
   if (sub === 'link') {
-    const id = Number(rest[0]);
-    if (!Number.isInteger(id) || id <= 0) {
-      ctx.err('usage: user link <id>   (ids: npm run crm -- user list)');
-      return 1;
-    }
+    const { positional } = parseFlags(rest, {}, 'user link');
+    if (positional.length !== 1) throw new CliUsageError('usage: user link <id>   (ids: npm run crm -- user list)');
+    const id = positiveInt('user link', positional[0]);
+    const target = (await ctx.services.users.list()).find((u) => u.id === id);
+    if (!target) throw new CliUsageError(`user link: no user with id ${id} (ids: npm run crm -- user list)`);
+    if (!target.is_active) throw new CliUsageError(`user link: user ${id} (${target.username}) is deactivated`);
     const { resolveBotUsername } = await import('./bot/username.js');
     const username = await resolveBotUsername(ctx.config);
     if (!username) {
@@ -96,11 +123,29 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
     ctx.err(`one-time link for ${link.user.fullName} (${link.user.username}), valid until ${link.expiresAt}; opening it and pressing Start links that Telegram account`);
     return 0;
   }
-  ctx.err('usage: user add … | user list | user link <id>');
+  ctx.err(`${sub ? `unknown subcommand "user ${sub}"; ` : ''}usage: user add … | user list | user link <id>`);
   return 1;
 }
 
-async function demoCommand(_args: string[], ctx: CliContext): Promise<number> {
+const ROLES = ['sales', 'sales_manager', 'admin'] as const;
+
+function telegramId(v: string): string {
+  const s = v.trim();
+  if (!/^\d{1,20}$/.test(s) || /^0+$/.test(s)) throw new CliUsageError(`--telegram: "${v}" is not a Telegram user id (digits only, e.g. 123456789)`);
+  return s;
+}
+
+async function migrateCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { positional } = parseFlags(args, {}, 'migrate');
+  if (positional.length) throw new CliUsageError(`migrate: unexpected "${positional[0]}" (migrate takes no arguments)`);
+  for (const name of ctx.applied) ctx.out(`applied ${name}`);
+  ctx.out(ctx.applied.length ? `database is up to date (${ctx.applied.length} migrations applied)` : 'database is up to date (nothing to apply)');
+  return 0;
+}
+
+async function demoCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { positional } = parseFlags(args, {}, 'demo');
+  if (positional.length) throw new CliUsageError(`demo: unexpected "${positional[0]}" (demo takes no arguments)`);
   const { seedDemo } = await import('./core/demo/demo.js');
   const started = Date.now();
   const r = await seedDemo(ctx.services.deps);
@@ -121,7 +166,9 @@ async function jobCommand(args: string[], ctx: CliContext): Promise<number> {
     jobs,
     owner: `cli:${process.pid}`,
   });
-  const name = args[0];
+  const { positional } = parseFlags(args, {}, 'job');
+  if (positional.length > 1) throw new CliUsageError(`job: one job at a time (got ${positional.join(', ')})`);
+  const name = positional[0];
   if (!name || !scheduler.names().includes(name)) {
     const why = name ? `unknown job "${name}"` : 'which job?';
     const sheets = name === 'sheets-sync' ? ' (Google Sheets sync needs GOOGLE_SHEETS_ID)' : '';
@@ -141,14 +188,28 @@ async function jobCommand(args: string[], ctx: CliContext): Promise<number> {
   return 1;
 }
 
+const HELP = new Set(['--help', '-h', 'help']);
+
+function usage(): string {
+  return `usage: npm run crm -- <command>\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`;
+}
+
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const [name, ...args] = argv;
-  const command = name ? commands[name] : undefined;
+  if (name && HELP.has(name)) {
+    out(usage());
+    return 0;
+  }
+  const command = name ? Object.hasOwn(commands, name) ? commands[name] : undefined : undefined;
   if (!command) {
-    err(`${name ? `unknown command "${name}"\n` : ''}usage: npm run crm -- <command>\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`);
+    err(`${name ? `unknown command "${name}"\n` : ''}${usage()}`);
     return 1;
+  }
+  if (args.some((a) => HELP.has(a))) {
+    out(`usage: npm run crm -- ${command.usage}`);
+    return 0;
   }
   let config: Config;
   try {
@@ -162,23 +223,34 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   // logs go to stderr: stdout is the command's answer
   const log = createLogger(env.LOG_LEVEL ?? 'warn', 2);
-  const database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
+  let database: Database | null = null;
   try {
-    await migrate(database);
+    database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
+    const applied = await migrate(database);
     const services = createServices(
       { db: database.db, dialect: database.dialect, clock: systemClock, log, tz: config.CRM_TIMEZONE },
       { importMaxBytes: config.IMPORT_MAX_BYTES, sheets: sheetsConfigFrom(config) },
     );
-    return await command.run(args, { config, log, database, services, out, err });
+    return await command.run(args, { config, log, database, services, out, err, applied });
   } catch (e) {
-    if (e instanceof AppError) {
+    if (e instanceof AppError || e instanceof CliUsageError) {
       err(e.message);
       return 1;
     }
-    throw e;
+    // an operator reads one line (a missing folder, a refused database connection), not a stack
+    log.debug({ err: e }, 'command failed');
+    err(`${name}: ${oneLine(e)}`);
+    return 1;
   } finally {
-    await database.destroy();
+    await database?.destroy();
   }
+}
+
+function oneLine(e: unknown): string {
+  // pg's refused connection is an AggregateError with an empty message of its own
+  if (e instanceof AggregateError && !e.message && e.errors.length) return oneLine(e.errors[0]);
+  const text = e instanceof Error ? e.message || e.name : String(e);
+  return (text.split('\n').find((l) => l.trim()) ?? 'failed').trim();
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts');

@@ -14,12 +14,22 @@ export const userInputSchema = z.object({
   role: z.enum(['admin', 'sales_manager', 'sales']),
   phone: z.string().trim().optional().nullable(),
   password: z.string().min(8).max(200).optional(),
-  telegramUserId: z.union([z.string(), z.number()]).optional().nullable(),
+  // Telegram user ids are positive whole numbers; anything else could never match a /start
+  telegramUserId: z
+    .union([z.string().trim().regex(/^\d{1,20}$/, 'must be a Telegram user id (digits only)'), z.number().int().positive()])
+    .optional()
+    .nullable(),
   workStart: time.optional(),
   workEnd: time.optional(),
-  workDays: z.array(z.number().int().min(1).max(7)).optional(),
+  workDays: z
+    .array(z.number().int().min(1).max(7))
+    .transform((days) => [...new Set(days)].sort((a, b) => a - b))
+    .optional(),
   isActiveSales: z.boolean().optional(),
-  courseIds: z.array(z.number().int().positive()).optional(),
+  courseIds: z
+    .array(z.number().int().positive())
+    .transform((ids) => [...new Set(ids)])
+    .optional(),
   language: z.enum(['uz', 'ru', 'en']).optional(),
 });
 export type UserInput = z.input<typeof userInputSchema>;
@@ -44,6 +54,19 @@ export function courseIdsOf(u: Pick<User, 'course_ids'>): number[] {
   return JSON.parse(u.course_ids || '[]');
 }
 
+/** A shift starts and ends on the same day: an end at or before the start is a typing mistake. */
+function assertShiftOrder(start: string, end: string) {
+  if (end <= start) throw validation('workEnd', `must be after the start time (${start})`);
+}
+
+/** Course coverage must name courses that exist, else the person silently covers nothing real. */
+async function assertCoursesExist(t: Tx, ids: number[] | undefined) {
+  if (!ids?.length) return;
+  const found = new Set((await t.selectFrom('courses').select('id').where('id', 'in', ids).execute()).map((c) => c.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length) throw validation('courseIds', `no course with id ${missing.join(', ')}`);
+}
+
 export async function getUser(db: Tx, id: number): Promise<User> {
   const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!u) throw notFound('user');
@@ -64,6 +87,10 @@ export function createUserService(deps: CoreDeps) {
         const linked = await t.selectFrom('users').select('id').where('telegram_user_id', '=', String(v.telegramUserId)).executeTakeFirst();
         if (linked) throw validation('telegramUserId', 'is already linked to another user');
       }
+      const workStart = v.workStart ?? settings?.default_work_start ?? '09:00';
+      const workEnd = v.workEnd ?? settings?.default_work_end ?? '18:00';
+      assertShiftOrder(workStart, workEnd);
+      await assertCoursesExist(t, v.courseIds);
       const needsPassword = v.role !== 'sales';
       const password = v.password ?? (needsPassword ? randomPassword() : null);
       const user = await t
@@ -76,8 +103,8 @@ export function createUserService(deps: CoreDeps) {
           password_hash: password ? await hashPassword(password) : null,
           telegram_user_id: v.telegramUserId != null ? String(v.telegramUserId) : null,
           telegram_chat_id: v.telegramUserId != null ? String(v.telegramUserId) : null,
-          work_start: v.workStart ?? settings?.default_work_start ?? '09:00',
-          work_end: v.workEnd ?? settings?.default_work_end ?? '18:00',
+          work_start: workStart,
+          work_end: workEnd,
           work_days: JSON.stringify(v.workDays ?? JSON.parse(settings?.default_work_days ?? '[1,2,3,4,5,6]')),
           is_active_sales: (v.isActiveSales ?? v.role === 'sales') ? 1 : 0,
           course_ids: JSON.stringify(v.courseIds ?? []),
@@ -98,6 +125,8 @@ export function createUserService(deps: CoreDeps) {
     const v = parseOrThrow(userInputSchema.partial().extend({ isActive: z.boolean().optional() }), input);
     return tx(deps, async (t) => {
       const current = await getUser(t, id);
+      if (v.workStart !== undefined || v.workEnd !== undefined) assertShiftOrder(v.workStart ?? current.work_start, v.workEnd ?? current.work_end);
+      await assertCoursesExist(t, v.courseIds);
       const losesAdmin = current.role === 'admin' && current.is_active === 1 && ((v.role !== undefined && v.role !== 'admin') || v.isActive === false);
       if (losesAdmin) {
         // someone must always be able to manage the center: the last active admin stays one
