@@ -110,7 +110,7 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
     if (positional.length !== 1) throw new CliUsageError('usage: user link <id>   (ids: npm run crm -- user list)');
     const id = positiveInt('user link', positional[0]);
     const target = (await ctx.services.users.list()).find((u) => u.id === id);
-    if (!target) throw new CliUsageError(`user link: no user with id ${id} (ids: npm run crm -- user list)`);
+    if (!target) throw new CliUsageError(`user link: user not found (no user has id ${id}; ids: npm run crm -- user list)`);
     if (!target.is_active) throw new CliUsageError(`user link: user ${id} (${target.username}) is deactivated`);
     const { resolveBotUsername } = await import('./bot/username.js');
     const username = await resolveBotUsername(ctx.config);

@@ -93,7 +93,7 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
 
   /**
    * The next update of this chat. Closes the conversation after INACTIVITY_MS without an answer;
-   * a command leaves it (and then runs); a button that is not ours passes through untouched.
+   * a command leaves it, saying so (and then runs); a button that is not ours passes through untouched.
    */
   async function next(): Promise<Context> {
     const before = await nowMs();
@@ -106,7 +106,11 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
       await say(tr('bot.conv.timeout'));
       await conversation.halt({ next: isCommand(ctx) || foreign });
     }
-    if (isCommand(ctx)) await conversation.halt({ next: true });
+    if (isCommand(ctx)) {
+      // the command runs next; without a word the half-answered form would just vanish
+      await say(tr('bot.conv.left'));
+      await conversation.halt({ next: true });
+    }
     if (foreign) await conversation.skip({ next: true });
     return ctx;
   }

@@ -57,10 +57,13 @@ export function addLeadConversation(deps: BotDeps) {
     const result = await k.core(async () => {
       const actor = await deps.services.users.get(args.userId);
       const r = await deps.services.leads.intake({ name, phone, courseId, source: source.value }, actor);
+      // a known phone may be someone else's lead: a salesperson learns it is known, not whose or who it is
+      if (!can(actor, 'lead.view', r.lead)) return { hidden: true as const };
       const owner = r.lead.assigned_to ? await deps.services.users.get(r.lead.assigned_to) : null;
-      return { outcome: r.outcome, duplicate: r.duplicate, lead: { id: r.lead.id, name: r.lead.name, phone: r.lead.phone, status: r.lead.status }, owner: owner?.full_name ?? null };
+      return { hidden: false as const, outcome: r.outcome, duplicate: r.duplicate, lead: { id: r.lead.id, name: r.lead.name, phone: r.lead.phone, status: r.lead.status }, owner: owner?.full_name ?? null };
     });
     if (!result.ok) return k.sayError(result.error);
+    if (result.value.hidden) return k.say(k.tr('bot.lead.known_other'));
     const { lead, outcome } = result.value;
     const params = { name: lead.name, phone: lead.phone, status: k.tr(`status.${lead.status}`), owner: result.value.owner ?? k.tr('bot.lead.nobody') };
     const key =

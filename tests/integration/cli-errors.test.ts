@@ -101,7 +101,7 @@ describe.each(dialects())('command line: wrong input answered in one line (%s)',
     await refused(['user', 'add', '--username', 'u1', '--role'], /--role needs a value/);
     await refused(['user', 'add', '--name', 'Nameless'], /--username is required/);
     await refused(['user', 'add', '--username', 'u1', '--password', 'short'], '--password');
-    await refused(['user', 'link', '999'], /no user with id 999/);
+    await refused(['user', 'link', '999'], /user not found \(no user has id 999/);
     await refused(['user', 'link', 'abc'], /"abc"/);
     expect((await run('user', 'list')).out).toBe('');
 
