@@ -80,7 +80,7 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
     }
     const start = f.start === undefined ? undefined : clockTime('--start', f.start);
     const end = f.end === undefined ? undefined : clockTime('--end', f.end);
-    if (start && end && end <= start) throw new CliUsageError(`user add: --end ${end} must be after --start ${start}`);
+    if (start && end && end === start) throw new CliUsageError(`user add: --end ${end} must differ from --start ${start} (an end before the start runs past midnight)`);
     const input = {
       username: f.username,
       fullName: f.name ?? f.username,

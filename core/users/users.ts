@@ -54,9 +54,13 @@ export function courseIdsOf(u: Pick<User, 'course_ids'>): number[] {
   return JSON.parse(u.course_ids || '[]');
 }
 
-/** A shift starts and ends on the same day: an end at or before the start is a typing mistake. */
+/**
+ * An end equal to the start is an empty shift, a typing mistake. An end before the start is a
+ * shift running past midnight (an evening call team), which working time, distribution and KPI
+ * support.
+ */
 function assertShiftOrder(start: string, end: string) {
-  if (end <= start) throw validation('workEnd', `must be after the start time (${start})`);
+  if (end === start) throw validation('workEnd', `must differ from the start time (${start}); an end before the start runs past midnight`);
 }
 
 /** Course coverage must name courses that exist, else the person silently covers nothing real. */

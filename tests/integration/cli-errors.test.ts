@@ -91,8 +91,8 @@ describe.each(dialects())('command line: wrong input answered in one line (%s)',
     await refused(['user', 'add', '--username', 'u1', '--days', 'mon'], '--days', /"mon"/, /1 = Monday/);
     await refused(['user', 'add', '--username', 'u1', '--start', '25:00'], '--start', /25:00/);
     await refused(['user', 'add', '--username', 'u1', '--end', '9am'], '--end', /9am/);
-    await refused(['user', 'add', '--username', 'u1', '--start', '18:00', '--end', '09:00'], /--end 09:00 must be after --start 18:00/);
-    await refused(['user', 'add', '--username', 'u1', '--end', '08:00'], '--end', /after the start time \(09:00\)/);
+    await refused(['user', 'add', '--username', 'u1', '--start', '18:00', '--end', '18:00'], /--end 18:00 must differ from --start 18:00/);
+    await refused(['user', 'add', '--username', 'u1', '--end', '09:00'], '--end', /differ from the start time \(09:00\)/);
     await refused(['user', 'add', '--username', 'u1', '--courses', '999'], '--courses', /no course with id 999/);
     await refused(['user', 'add', '--username', 'u1', '--courses', '1,x'], '--courses', /"x"/);
     await refused(['user', 'add', '--username', 'u1', '--telegram', 'abc'], '--telegram', /"abc"/);
@@ -210,10 +210,13 @@ describe.each(dialects())('staff user rules behind every door (%s)', (dialect) =
     const base = { fullName: 'Test', role: 'sales' as const };
     await expect(services.users.create({ ...base, username: 't1', telegramUserId: 'abc' })).rejects.toMatchObject({ code: 'VALIDATION', fields: { telegramUserId: expect.any(String) } });
     await expect(services.users.create({ ...base, username: 't2', courseIds: [4242] })).rejects.toMatchObject({ code: 'VALIDATION', fields: { courseIds: expect.stringContaining('4242') } });
-    await expect(services.users.create({ ...base, username: 't3', workStart: '18:00', workEnd: '09:00' })).rejects.toMatchObject({ code: 'VALIDATION', fields: { workEnd: expect.any(String) } });
+    await expect(services.users.create({ ...base, username: 't3', workStart: '18:00', workEnd: '18:00' })).rejects.toMatchObject({ code: 'VALIDATION', fields: { workEnd: expect.any(String) } });
+    // an evening team's shift past midnight is a shift, not a mistake
+    const night = await services.users.create({ ...base, username: 't5', workStart: '18:00', workEnd: '02:00' });
+    expect([night.user.work_start, night.user.work_end]).toEqual(['18:00', '02:00']);
     const { user } = await services.users.create({ ...base, username: 't4', workDays: [5, 1, 1, 3], telegramUserId: '777' });
     expect(JSON.parse(user.work_days)).toEqual([1, 3, 5]);
-    await expect(services.users.update(user.id, { workStart: '19:00' })).rejects.toMatchObject({ fields: { workEnd: expect.stringContaining('19:00') } });
+    await expect(services.users.update(user.id, { workStart: user.work_end })).rejects.toMatchObject({ fields: { workEnd: expect.stringContaining(user.work_end) } });
     await expect(services.users.update(user.id, { courseIds: [4242] })).rejects.toMatchObject({ fields: { courseIds: expect.any(String) } });
     expect((await services.users.update(user.id, { workStart: '08:00' })).work_start).toBe('08:00');
   });
