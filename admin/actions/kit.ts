@@ -291,6 +291,43 @@ export async function salespeopleOptions(db: import('../../db/connection.js').Db
   return rows.filter((r) => r.id !== exceptId).map((r) => ({ value: String(r.id), label: `${r.full_name} (${r.username})` }));
 }
 
+/**
+ * The salesperson a lead or task is handed to, checked here so the refusal names the field in the
+ * reader's language (core checks it again): an active `sales` user, and not `exceptId` when given.
+ */
+export async function salespersonId(
+  db: import('../../db/connection.js').Db,
+  input: Payload,
+  name: string,
+  lang: Lang,
+  opts: { required?: boolean; exceptId?: number } = {},
+): Promise<number | null> {
+  const id = int(input, name, lang, { required: opts.required });
+  if (id === null) return null;
+  const u = await db.selectFrom('users').select(['role', 'is_active']).where('id', '=', id).executeTakeFirst();
+  if (!u || u.role !== 'sales' || !u.is_active) throw validation(name, t(lang, opts.exceptId !== undefined ? 'adm.err.otherSalesperson' : 'adm.err.notSalesperson'));
+  if (id === opts.exceptId) throw validation(name, t(lang, 'adm.err.otherSalesperson'));
+  return id;
+}
+
+/** Several salespeople at once (message recipients): every id must be an active salesperson. */
+export async function salespeopleIds(db: import('../../db/connection.js').Db, input: Payload, name: string, lang: Lang): Promise<number[]> {
+  const ids = ints(input, name, lang, { required: true });
+  const rows = await db.selectFrom('users').select('id').where('id', 'in', ids).where('role', '=', 'sales').where('is_active', '=', 1).execute();
+  const ok = new Set(rows.map((r) => r.id));
+  const bad = ids.filter((id) => !ok.has(id));
+  if (bad.length) throw validation(name, t(lang, 'adm.err.notSalespeople', { ids: bad.join(', ') }));
+  return ids;
+}
+
+/** One of a fixed list of values (a select), else a refusal naming the field. */
+export function choice<T extends string>(input: Payload, name: string, lang: Lang, values: readonly T[], opts: { required?: boolean } = {}): T | null {
+  const v = text(input, name, lang, opts);
+  if (v === null) return null;
+  if (!(values as readonly string[]).includes(v)) throw validation(name, t(lang, 'adm.err.choice'));
+  return v as T;
+}
+
 export const idsOf = (ctx: ActionContext): number[] => (ctx.records ?? []).map((r) => Number(r.id()));
 
 type ActionMap = Record<string, Record<string, unknown> | undefined>;

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { sql } from 'kysely';
 import { can } from '../../core/policy/policy.js';
 import { hasKey, t, type Lang } from '../../core/i18n/i18n.js';
+import { validation } from '../../core/errors.js';
 import { STATUSES, SOURCES } from '../../core/leads/statuses.js';
 import type { LeadSource, LeadStatus } from '../../db/types.js';
 import type { ResourceDeps } from '../resource-kit.js';
@@ -16,12 +17,16 @@ import {
   showUrl,
   listUrl,
   text,
+  choice,
+  salespersonId,
   type ActionEnv,
   type FormField,
   type Option,
 } from './kit.js';
 
 export const LOST_REASONS = ['price', 'schedule', 'other_center', 'no_answer', 'not_interested', 'wrong_number', 'left', 'other'] as const;
+// a trial is booked from the trial screens (it needs a group and a date), not by a correction
+const CORRECTABLE = STATUSES.filter((s) => s !== 'trial_registered');
 
 const label = (lang: Lang, prefix: string, v: string | null | undefined) => (v == null ? '' : hasKey(`${prefix}.${v}`) ? t(lang, `${prefix}.${v}`) : v);
 const statusOptions = (lang: Lang, list: readonly string[] = STATUSES): Option[] => list.map((s) => ({ value: s, label: label(lang, 'status', s) }));
@@ -149,7 +154,7 @@ export function leadActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const to = int(input, 'toUserId', env.lang, { required: true })!;
+          const to = (await salespersonId(services.deps.db, input, 'toUserId', env.lang, { required: true }))!;
           const id = Number(env.ctx.record!.id());
           await services.leads.assign([id], to, env.actor, `reassigned by ${env.principal.title || 'a manager'} in the back office`);
           return { message: env.tr('adm.done.reassign', { count: 1, name: await nameOf(env, deps, to) }), redirectUrl: showUrl('leads', id) };
@@ -170,7 +175,7 @@ export function leadActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const to = int(input, 'toUserId', env.lang, { required: true })!;
+          const to = (await salespersonId(services.deps.db, input, 'toUserId', env.lang, { required: true }))!;
           const ids = idsOf(env.ctx);
           const leads = await services.leads.assign(ids, to, env.actor, `bulk reassignment by ${env.principal.title || 'a manager'} in the back office`);
           return { message: env.tr('adm.done.reassign', { count: leads.length, name: await nameOf(env, deps, to) }), redirectUrl: listUrl('leads') };
@@ -196,6 +201,9 @@ export function leadActions(deps: ResourceDeps) {
         submit: async (input, env) => {
           const other = int(input, 'otherId', env.lang, { required: true })!;
           const id = Number(env.ctx.record!.id());
+          if (other === id) throw validation('otherId', env.tr('adm.err.sameLead'));
+          const found = await services.deps.db.selectFrom('leads').select('id').where('id', '=', other).where('merged_into', 'is', null).executeTakeFirst();
+          if (!found) throw validation('otherId', env.tr('adm.err.noSuchLead'));
           await services.leads.merge(id, other, env.actor);
           return { message: env.tr('adm.done.merge', { other, survivor: id }), redirectUrl: showUrl('leads', id) };
         },
@@ -268,8 +276,7 @@ export function leadActions(deps: ResourceDeps) {
         form: async (env) => ({
           intro: env.tr('adm.intro.correctStatus'),
           fields: [
-            // a trial is booked from the trial screens (it needs a group and a date), not by a correction
-            { name: 'to', type: 'select', label: env.tr('adm.field.to'), required: true, options: statusOptions(env.lang, STATUSES.filter((s) => s !== 'trial_registered')) },
+            { name: 'to', type: 'select', label: env.tr('adm.field.to'), required: true, options: statusOptions(env.lang, CORRECTABLE) },
             { name: 'reason', type: 'textarea', label: env.tr('adm.field.reason'), required: true },
             { name: 'lostReason', type: 'select', label: env.tr('adm.field.lostReason'), options: [{ value: '', label: env.tr('adm.opt.none') }, ...lostOptions(env.lang)] },
             { name: 'lostReasonText', type: 'text', label: env.tr('adm.field.lostReasonText') },
@@ -278,12 +285,13 @@ export function leadActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const to = text(input, 'to', env.lang, { required: true }) as LeadStatus;
+          // only the statuses the form offers (a trial is booked elsewhere): anything else is refused, not stored
+          const to = choice(input, 'to', env.lang, CORRECTABLE, { required: true }) as LeadStatus;
           const reason = text(input, 'reason', env.lang, { required: true, max: 1000 })!;
           const id = Number(env.ctx.record!.id());
           const lead = await services.leads.correctStatus(
             id,
-            { to, reason, lostReason: text(input, 'lostReason', env.lang), lostReasonText: text(input, 'lostReasonText', env.lang, { max: 1000 }), groupId: int(input, 'groupId', env.lang) },
+            { to, reason, lostReason: choice(input, 'lostReason', env.lang, LOST_REASONS), lostReasonText: text(input, 'lostReasonText', env.lang, { max: 1000 }), groupId: int(input, 'groupId', env.lang) },
             env.actor,
           );
           return { message: env.tr('adm.done.correctStatus', { status: label(env.lang, 'status', lead.status) }), redirectUrl: showUrl('leads', id) };
@@ -309,7 +317,7 @@ export function leadActions(deps: ResourceDeps) {
           danger: true,
         }),
         submit: async (input, env) => {
-          const lostReason = text(input, 'lostReason', env.lang, { required: true });
+          const lostReason = choice(input, 'lostReason', env.lang, LOST_REASONS, { required: true });
           const id = Number(env.ctx.record!.id());
           await services.leads.move(id, { to: 'lost', lostReason, lostReasonText: text(input, 'lostReasonText', env.lang, { max: 1000 }) }, env.actor);
           return { message: env.tr('adm.done.markLost'), redirectUrl: showUrl('leads', id) };

@@ -8,7 +8,7 @@ import type { RunOutcome } from '../../scheduler/runner.js';
 import type { ResourceDeps } from '../resource-kit.js';
 import { COMPONENTS } from '../component-files.js';
 import { LOST_REASONS } from './lead-actions.js';
-import { currentLang, describeError, envOf, formAction, idsOf, int, listUrl, localDateTime, principalOf, salespeopleOptions, showUrl, text, type ActionEnv } from './kit.js';
+import { currentLang, describeError, envOf, formAction, idsOf, int, listUrl, localDateTime, principalOf, salespeopleOptions, salespersonId, showUrl, text, type ActionEnv } from './kit.js';
 
 const RESULTS = ['attended', 'not_attended', 'offer_sent', 'accepted', 'rejected'] as const;
 type TrialResult = (typeof RESULTS)[number];
@@ -59,7 +59,7 @@ export function followUpActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const to = int(input, 'toUserId', env.lang, { required: true })!;
+          const to = (await salespersonId(services.deps.db, input, 'toUserId', env.lang, { required: true }))!;
           const { updated } = await services.followUps.bulkReassign(idsOf(env.ctx), to, env.actor);
           const u = await services.deps.db.selectFrom('users').select('full_name').where('id', '=', to).executeTakeFirst();
           return { message: env.tr('adm.done.followReassign', { count: updated, name: u?.full_name ?? '' }), redirectUrl: listUrl('follow_ups') };

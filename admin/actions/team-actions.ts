@@ -7,7 +7,7 @@ import { localDate } from '../../core/worktime/worktime.js';
 import type { Priority, Role } from '../../db/types.js';
 import type { ResourceDeps } from '../resource-kit.js';
 import { COMPONENTS } from '../component-files.js';
-import { formAction, int, ints, listUrl, localDay, readAction, salespeopleOptions, showUrl, text, type ActionEnv } from './kit.js';
+import { choice, formAction, listUrl, localDay, readAction, salespeopleIds, salespeopleOptions, salespersonId, showUrl, text, type ActionEnv } from './kit.js';
 
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 
@@ -69,8 +69,8 @@ export function userActions(deps: ResourceDeps) {
         }),
         submit: async (input, env) => {
           const id = Number(env.ctx.record!.id());
-          const to = int(input, 'toUserId', env.lang);
-          if (to === id) throw validation('toUserId', env.tr('adm.err.required'));
+          // empty = distribute; otherwise another active salesperson, named in the reader's language
+          const to = await salespersonId(services.deps.db, input, 'toUserId', env.lang, { exceptId: id });
           const out = await services.leads.deactivateSalesperson(id, { toUserId: to ?? undefined }, env.actor);
           return { message: env.tr('adm.done.deactivate', out), redirectUrl: showUrl('users', id) };
         },
@@ -203,7 +203,7 @@ export function absenceActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const userId = int(input, 'userId', env.lang, { required: true })!;
+          const userId = (await salespersonId(services.deps.db, input, 'userId', env.lang, { required: true }))!;
           const date = localDay(input, 'date', env.lang);
           await services.leave.markAbsent(userId, date, env.user);
           const u = await services.deps.db.selectFrom('users').select('full_name').where('id', '=', userId).executeTakeFirst();
@@ -238,14 +238,13 @@ export function messageActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.send'),
         }),
         submit: async (input, env) => {
-          const recipientIds = ints(input, 'recipientIds', env.lang, { required: true });
+          const recipientIds = await salespeopleIds(services.deps.db, input, 'recipientIds', env.lang);
+          const priority = choice(input, 'priority', env.lang, PRIORITIES) ?? 'normal';
+          // named here in the reader's language; core's own checks (lengths) still apply
+          const subject = text(input, 'subject', env.lang, { required: true })!;
+          const body = text(input, 'body', env.lang, { required: true })!;
           const { message, recipients } = await services.messages.send(
-            {
-              recipientIds,
-              subject: input.subject ?? '',
-              body: input.body ?? '',
-              priority: (PRIORITIES as readonly string[]).includes(input.priority ?? '') ? (input.priority as Priority) : 'normal',
-            },
+            { recipientIds, subject, body, priority: priority as Priority },
             env.user,
           );
           return { message: env.tr('adm.done.compose', { count: recipients.length }), redirectUrl: showUrl('sales_messages', message.id) };

@@ -7,7 +7,7 @@ import { insertSteps, scheduleOf, type OpsCtx } from '../followups/followup-ops.
 import { activeTrial, bookTrialTx, cancelTrialTx, canAdvanceResult, getTrial, RESULT_STATUS, type TrialSlot } from '../trials/trials.js';
 import { addEvent, applyStatus, notifyManagers, type Actor } from './lead-ops.js';
 import { appendNote } from './notes.js';
-import { CALL_OUTCOMES, LOST_REASONS, canMove, type CallOutcome, type LostReason } from './statuses.js';
+import { CALL_OUTCOMES, LOST_REASONS, STATUSES, canMove, type CallOutcome, type LostReason } from './statuses.js';
 
 export interface MoveInput {
   to: LeadStatus;
@@ -82,6 +82,8 @@ async function freeSeat(tx: Tx, ctx: OpsCtx, lead: Lead) {
 export async function moveTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput, actor: Actor, correction?: { reason: string }): Promise<Lead> {
   const from = lead.status;
   const to = input.to;
+  // a correction skips the move table, so an unknown status would otherwise be stored as it came
+  if (!STATUSES.includes(to)) throw validation('to', `must be one of ${STATUSES.join(', ')}`);
   if (correction) {
     if (!isManager(actor)) throw forbidden('only managers correct a status');
     if (!correction.reason?.trim()) throw validation('reason', 'a correction needs a reason');

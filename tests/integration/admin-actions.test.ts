@@ -285,6 +285,63 @@ describe.each(dialects())('back-office business actions on %s', (dialect) => {
     expect(redeemed.ok).toBe(true);
   });
 
+  it('bad targets and values are refused in the reader\'s language, naming the field, and write nothing', async () => {
+    const { lead } = await services.leads.intake({ name: 'Olim Toshev', phone: '+998901119001', source: 'walk_in' }, aziza);
+    const fu = await database.db.selectFrom('follow_ups').select('id').where('lead_id', '=', lead.id).where('state', '=', 'open').executeTakeFirstOrThrow();
+    const notSales = [String(manager.id), String(boss.id), '999999'];
+
+    // a status that is not in the list was stored as it came (a correction skips the move table)
+    const bogus = await record(manager, 'leads', lead.id, 'correctStatus', { to: 'bogus', reason: 'typo' });
+    expect(bogus.crm?.fields).toHaveProperty('to');
+    expect(bogus.notice?.message).toContain('«Yangi holat»');
+    const badLost = await record(manager, 'leads', lead.id, 'correctStatus', { to: 'lost', reason: 'x', lostReason: 'zzz' });
+    expect(badLost.crm?.fields).toHaveProperty('lostReason');
+    await expect(services.leads.correctStatus(lead.id, { to: 'bogus' as never, reason: 'typo' }, manager)).rejects.toMatchObject({ code: 'VALIDATION', fields: { to: expect.any(String) } });
+
+    for (const to of notSales) {
+      const uz = await record(manager, 'leads', lead.id, 'reassign', { toUserId: to });
+      expect(uz.notice).toEqual({ type: 'error', message: "Ma'lumotni tekshiring — «Sotuvchi» — faol sotuvchi bo'lishi kerak" });
+      const ru = await record(manager, 'leads', lead.id, 'reassign', { toUserId: to }, 'ru');
+      expect(ru.notice?.message).toBe('Проверьте данные — «Продавец» — должен быть активный продавец');
+    }
+    const sameLead = await record(manager, 'leads', lead.id, 'merge', { otherId: String(lead.id) });
+    expect(sameLead.notice?.message).toBe("Ma'lumotni tekshiring — «Ikkinchi lid (ID)» — boshqa lidni tanlang");
+    const noLead = await record(manager, 'leads', lead.id, 'merge', { otherId: '999999' });
+    expect(noLead.notice?.message).toBe("Ma'lumotni tekshiring — «Ikkinchi lid (ID)» — bunday lid topilmadi");
+
+    const fuReassign = await bulk(manager, 'follow_ups', [fu.id], 'bulkReassign', { toUserId: String(manager.id) });
+    expect(fuReassign.notice?.message).toBe("Ma'lumotni tekshiring — «Sotuvchi» — faol sotuvchi bo'lishi kerak");
+    const leadsReassign = await bulk(manager, 'leads', [lead.id], 'bulkReassign', { toUserId: String(boss.id) });
+    expect(leadsReassign.crm?.fields).toEqual({ toUserId: "faol sotuvchi bo'lishi kerak" });
+
+    const toSelf = await record(manager, 'users', aziza.id, 'deactivate', { toUserId: String(aziza.id) });
+    expect(toSelf.notice?.message).toBe("Ma'lumotni tekshiring — «Sotuvchi» — boshqa faol sotuvchi bo'lishi kerak");
+    const toManager = await record(manager, 'users', aziza.id, 'deactivate', { toUserId: String(manager.id) });
+    expect(toManager.crm?.fields).toEqual({ toUserId: "boshqa faol sotuvchi bo'lishi kerak" });
+
+    const absentManager = await resource(manager, 'absences', 'markAbsent', { userId: String(otherManager.id), date: '2026-03-05' });
+    expect(absentManager.notice?.message).toBe("Ma'lumotni tekshiring — «Xodim» — faol sotuvchi bo'lishi kerak");
+    const badDay = await resource(manager, 'absences', 'markAbsent', { userId: String(aziza.id), date: '05.03.2026' });
+    expect(badDay.crm?.fields).toHaveProperty('date');
+
+    // an empty subject came back as zod's English "Too small: expected string…"
+    const noSubject = await resource(manager, 'sales_messages', 'compose', { recipientIds: String(aziza.id), subject: ' ', body: 'hello' });
+    expect(noSubject.notice?.message).toBe("Ma'lumotni tekshiring — «Mavzu» — to'ldirilishi shart");
+    const noBody = await resource(manager, 'sales_messages', 'compose', { recipientIds: String(aziza.id), subject: 'Reja 2', body: '' });
+    expect(noBody.crm?.fields).toEqual({ body: "to'ldirilishi shart" });
+    const toManagerMsg = await resource(manager, 'sales_messages', 'compose', { recipientIds: `${aziza.id},${manager.id}`, subject: 'Reja 2', body: 'hello' });
+    expect(toManagerMsg.notice?.message).toBe(`Ma'lumotni tekshiring — «Qabul qiluvchilar» — faol sotuvchilar emas: ${manager.id}`);
+
+    // nothing of the above was written
+    const after = await database.db.selectFrom('leads').select(['status', 'assigned_to', 'merged_into']).where('id', '=', lead.id).executeTakeFirstOrThrow();
+    expect(after).toEqual({ status: 'new', assigned_to: aziza.id, merged_into: null });
+    const azizaNow = await database.db.selectFrom('users').select('is_active').where('id', '=', aziza.id).executeTakeFirstOrThrow();
+    expect(Number(azizaNow.is_active)).toBe(1);
+    expect(await database.db.selectFrom('absences').select('id').where('user_id', '=', otherManager.id).execute()).toEqual([]);
+    expect(await database.db.selectFrom('sales_messages').select('id').where('subject', '=', 'Reja 2').execute()).toEqual([]);
+    expect(await database.db.selectFrom('lead_events').select('id').where('lead_id', '=', lead.id).where('type', '=', 'status_corrected').execute()).toEqual([]);
+  });
+
   it('the dashboard and its export hold the same rows', async () => {
     const d = await loadDashboard(services, { from: '2026-03-01', to: '2026-03-02' }, 'en');
     const bySource = d.sections.find((s) => s.key === 'leadsBySource')!;
