@@ -8,7 +8,7 @@ import type { RunOutcome } from '../../scheduler/runner.js';
 import type { ResourceDeps } from '../resource-kit.js';
 import { COMPONENTS } from '../component-files.js';
 import { LOST_REASONS } from './lead-actions.js';
-import { currentLang, describeError, envOf, formAction, idsOf, int, listUrl, localDateTime, principalOf, salespeopleOptions, salespersonId, showUrl, text, type ActionEnv } from './kit.js';
+import { choice, currentLang, describeError, envOf, formAction, idsOf, int, listUrl, localDateTime, principalOf, salespeopleOptions, salespersonId, showUrl, text, type ActionEnv } from './kit.js';
 
 const RESULTS = ['attended', 'not_attended', 'offer_sent', 'accepted', 'rejected'] as const;
 type TrialResult = (typeof RESULTS)[number];
@@ -107,10 +107,10 @@ export function trialActions(deps: ResourceDeps) {
           submit: env.tr('adm.submit.save'),
         }),
         submit: async (input, env) => {
-          const result = text(input, 'result', env.lang, { required: true }) as TrialResult;
+          const result = choice(input, 'result', env.lang, RESULTS, { required: true }) as TrialResult;
           const reason = text(input, 'reason', env.lang, { required: true, max: 1000 });
           const id = Number(env.ctx.record!.id());
-          await services.leads.recordTrialResult(id, result, env.actor, { reason, lostReason: text(input, 'lostReason', env.lang) });
+          await services.leads.recordTrialResult(id, result, env.actor, { reason, lostReason: choice(input, 'lostReason', env.lang, LOST_REASONS) });
           return { message: env.tr('adm.done.correctResult', { result: resultLabel(env, result) }), redirectUrl: showUrl('trials', id) };
         },
       },

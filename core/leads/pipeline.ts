@@ -134,6 +134,8 @@ export async function recordTrialResultTx(
   actor: Actor,
   extra: { lostReason?: string | null; lostReasonText?: string | null; agreedPrice?: number | null; offerId?: number | null; reason?: string | null } = {},
 ): Promise<Lead> {
+  // a manager's correction bypasses the advance rules, so an unknown result would otherwise be stored
+  if (!Object.hasOwn(RESULT_STATUS, result)) throw validation('result', `must be one of ${Object.keys(RESULT_STATUS).join(', ')}`);
   if (trial.cancelled) throw new AppError('INVALID_TRANSITION', 'The trial was cancelled');
   if (trial.result === result) throw new AppError('CONFLICT', `The trial result is already ${result}`);
   const advancing = canAdvanceResult(trial.result, result);

@@ -260,6 +260,15 @@ describe.each(dialects())('back-office business actions on %s', (dialect) => {
       expect(fixed.notice?.type).toBe('success');
       expect(fixed.record?.params.result).toBe('not_attended');
       expect((await services.leads.get(pupil.id, manager)).status).toBe('trial_not_attended');
+      // an unknown result was stored on the trial (and the next correction crashed on it)
+      const bogus = await record(manager, 'trials', trial.id, 'correctResult', { result: 'bogus', reason: 'typo' });
+      expect(bogus.notice?.message).toBe("Ma'lumotni tekshiring — «Natija» — ro'yxatdagi qiymatlardan birini tanlang");
+      await expect(services.leads.recordTrialResult(trial.id, 'bogus' as never, manager, { reason: 'typo' })).rejects.toMatchObject({ code: 'VALIDATION', fields: { result: expect.any(String) } });
+      const badLost = await record(manager, 'trials', trial.id, 'correctResult', { result: 'rejected', reason: 'typo', lostReason: 'zzz' });
+      expect(badLost.crm?.fields).toEqual({ lostReason: "ro'yxatdagi qiymatlardan birini tanlang" });
+      const after = await database.db.selectFrom('trials').select('result').where('id', '=', trial.id).executeTakeFirstOrThrow();
+      expect(after.result).toBe('not_attended');
+      expect((await services.leads.get(pupil.id, manager)).status).toBe('trial_not_attended');
     } finally {
       clock.set(was);
     }
