@@ -188,6 +188,10 @@ async function dayCounters(t: Tx, ids: number[], date: string, tz: string, cutof
   };
 }
 
+/** local times of the daily jobs (scheduler/jobs.ts): a run before them is an early "run now" */
+const KPI_TIME = '23:59';
+const SUMMARY_TIME = '18:00';
+
 export function createKpiService(deps: CoreDeps) {
   const today = () => localDate(deps.clock.now(), deps.tz);
 
@@ -447,6 +451,11 @@ export function createKpiService(deps: CoreDeps) {
   async function runDaily(ctx?: { slot?: Date }) {
     const date = localDate(ctx?.slot ?? deps.clock.now(), deps.tz);
     const computed = await computeDay(date);
+    // the reports and the ranking are the day's final word, sent once: a "run now" earlier in the
+    // day (CLI, back office) refreshes the rows but must not use them up with half a day's numbers
+    if (+deps.clock.now() < localInstant(date, KPI_TIME, deps.tz)) {
+      return { date, rows: computed.length, reports: 0, ranked: 0, held: `reports and ranking go out at ${KPI_TIME}` };
+    }
     const sent = await kpiReports(date);
     return { date, rows: computed.length, ...sent };
   }
@@ -459,14 +468,16 @@ export function createKpiService(deps: CoreDeps) {
     const now = deps.clock.now();
     const date = localDate(ctx?.slot ?? now, deps.tz);
     const tomorrow = addLocalDays(date, 1);
+    // a "run now" before 18:00 is a preview under its own key: it must not use up the day's summary
+    const preview = +now < localInstant(date, SUMMARY_TIME, deps.tz) ? `:preview:${now.toISOString().slice(0, 16)}` : '';
     return tx(deps, async (t) => {
       const c = { tz: deps.tz, now };
       const users = await salespeople(t);
-      if (!users.length) return { summaries: 0 };
+      if (!users.length) return { summaries: 0, teamTables: 0 };
       const { start } = dayBounds(date, deps.tz);
       const schedules = await loadSchedules(t, deps.tz, users, new Date(start));
       const working = users.filter((u) => dayKind(schedules.get(u.id)!, date) === 'working');
-      if (!working.length) return { summaries: 0 };
+      if (!working.length) return { summaries: 0, teamTables: 0 };
       const ids = working.map((u) => u.id);
       const counters = await dayCounters(t, ids, date, deps.tz, +now);
       const trials = await t
@@ -480,6 +491,7 @@ export function createKpiService(deps: CoreDeps) {
         .execute();
       const trialsOf = new Map(trials.map((r) => [Number(r.assigned_to), n(r.n)]));
       const rowsOut: TeamRow[] = [];
+      let summaries = 0;
       for (const u of working) {
         const row = {
           date,
@@ -490,15 +502,17 @@ export function createKpiService(deps: CoreDeps) {
           overdue: n(counters.openOverdue.get(u.id)?.n),
           trialsTomorrow: trialsOf.get(u.id) ?? 0,
         };
-        await enqueue(t, c, { kind: 'daily_summary', user: u, payload: { ...row, userName: null }, dedupeKey: `daily_summary:${date}:${u.id}` });
+        if (await enqueue(t, c, { kind: 'daily_summary', user: u, payload: { ...row, userName: null }, dedupeKey: `daily_summary:${date}:${u.id}${preview}` })) summaries++;
         rowsOut.push({ name: u.full_name, contacts: row.contacts, followupsDone: row.followupsDone, followupsDue: row.followupsDue, overdue: row.overdue, trials: row.trialsTomorrow });
       }
+      let teamTables = 0;
       for (const m of await managers(t)) {
-        await enqueue(t, c, { kind: 'team_table', user: m, payload: { date, rows: rowsOut }, dedupeKey: `team_table:${date}:${m.id}` });
+        if (await enqueue(t, c, { kind: 'team_table', user: m, payload: { date, rows: rowsOut }, dedupeKey: `team_table:${date}:${m.id}${preview}` })) teamTables++;
       }
       const chat = await teamChat(t);
-      if (chat) await enqueue(t, c, { kind: 'team_table', chatId: chat, payload: { date, rows: rowsOut }, dedupeKey: `team_table:${date}:chat` });
-      return { summaries: working.length };
+      if (chat && (await enqueue(t, c, { kind: 'team_table', chatId: chat, payload: { date, rows: rowsOut }, dedupeKey: `team_table:${date}:chat${preview}` }))) teamTables++;
+      // what this run queued: a second run of the same slot says 0
+      return { summaries, teamTables };
     });
   }
 

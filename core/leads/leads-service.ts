@@ -12,6 +12,10 @@ import { intakeTx, normalizeIntake, releaseOne, type IntakeInput, type IntakeRes
 import { addEvent, adjustOpenCount, assertOwnLead, assignTo, distribute, getLead, notifyManagers, type Actor } from './lead-ops.js';
 import { addNoteTx, enrollTx, logCallTx, moveTx, recordTrialResultTx, type CallInput, type MoveInput } from './pipeline.js';
 import { isOpen, OPEN_STATUSES } from './statuses.js';
+import { kvDelete, kvGet, kvSet } from '../shared/kv-state.js';
+
+/** kv_state key: the newest queued lead managers were told about, and when */
+const UNASSIGNED_TOLD = 'scheduler:unassigned-waiting-told';
 
 const isManager = (a: Actor) => a?.role === 'admin' || a?.role === 'sales_manager';
 
@@ -219,15 +223,22 @@ export function createLeadService(deps: CoreDeps) {
         .limit(500)
         .execute();
       let assigned = 0;
+      let newestWaiting = 0;
       for (const lead of queued) {
         const done = await distribute(t, c, lead, null);
         if (done) assigned++;
+        else newestWaiting = Math.max(newestWaiting, lead.id);
       }
       const waiting = queued.length - assigned;
-      if (waiting > 0) {
-        // at most one "leads waiting" alert an hour
-        const hour = new Date(Math.floor(+c.now / 3_600_000) * 3_600_000).toISOString();
-        await notifyManagers(t, c, 'unassigned_waiting', { count: waiting }, `unassigned:${hour}`);
+      // Managers hear about waiting leads once, and again only when more leads have joined the
+      // queue since (at most once an hour): the same two leads waiting through the night are not
+      // worth a message every hour. An empty queue ends the episode.
+      const told = await kvGet<{ newestId: number; at: string }>(t, UNASSIGNED_TOLD);
+      if (waiting === 0) {
+        if (told) await kvDelete(t, UNASSIGNED_TOLD);
+      } else if (!told || (newestWaiting > told.newestId && +c.now - Date.parse(told.at) >= 3_600_000)) {
+        await notifyManagers(t, c, 'unassigned_waiting', { count: waiting }, `unassigned:${c.now.toISOString()}`);
+        await kvSet(t, UNASSIGNED_TOLD, { newestId: newestWaiting, at: c.now.toISOString() }, c.now);
       }
       return { assigned, waiting };
     });

@@ -56,8 +56,10 @@ export interface OutboxContext {
 /**
  * Writes a notification row in the caller's transaction (nothing is sent directly).
  * Messages to a salesperson outside their working time wait for their next shift start.
+ * Resolves to false when the dedupe key was already taken (nothing new was queued), so a job can
+ * say what it really did on a second run.
  */
-export async function enqueue(tx: Tx, ctx: OutboxContext, input: EnqueueInput): Promise<void> {
+export async function enqueue(tx: Tx, ctx: OutboxContext, input: EnqueueInput): Promise<boolean> {
   let notBefore = input.notBefore ?? ctx.now;
   if (input.user && input.user.role === 'sales' && !input.ignoreQuietHours) {
     const schedule = await loadSchedule(tx, ctx.tz, input.user, notBefore, ctx.schedules);
@@ -75,10 +77,11 @@ export async function enqueue(tx: Tx, ctx: OutboxContext, input: EnqueueInput): 
     created_at: ctx.now.toISOString(),
   };
   if (input.dedupeKey) {
-    await tx.insertInto('outbox').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
-  } else {
-    await tx.insertInto('outbox').values(row).execute();
+    const r = await tx.insertInto('outbox').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
+  await tx.insertInto('outbox').values(row).execute();
+  return true;
 }
 
 /** Managers and admins who receive team alerts. */

@@ -146,7 +146,7 @@ describe.each(dialects())('KPI day (KPI-DAY.md) on %s', (dialect) => {
 
     // 18:00 summary: the day so far per person (held until the next shift), the team table to managers
     clock.set(tash('2026-03-04T18:00'));
-    expect(await services.kpi.dailySummary()).toEqual({ summaries: 2 });
+    expect(await services.kpi.dailySummary()).toEqual({ summaries: 2, teamTables: 1 });
     const summaries = await database.db.selectFrom('outbox').selectAll().where('kind', '=', 'daily_summary').orderBy('user_id').execute();
     expect(summaries.map((r) => [r.user_id, r.not_before, JSON.parse(r.payload)])).toEqual([
       [D.id, tash('2026-03-05T09:00'), { date: '2026-03-04', userName: null, contacts: 4, followupsDone: 2, followupsDue: 2, overdue: 1, trialsTomorrow: 0 }],
@@ -155,7 +155,7 @@ describe.each(dialects())('KPI day (KPI-DAY.md) on %s', (dialect) => {
     const table = await database.db.selectFrom('outbox').selectAll().where('kind', '=', 'team_table').execute();
     expect(table.map((r) => r.user_id)).toEqual([boss.id]);
     expect(JSON.parse(table[0].payload).rows.map((r: { name: string }) => r.name)).toEqual(['Dilnoza', 'Jasur']);
-    await services.kpi.dailySummary();
+    expect(await services.kpi.dailySummary()).toEqual({ summaries: 0, teamTables: 0 });
     expect(await database.db.selectFrom('outbox').select('id').where('kind', 'in', ['daily_summary', 'team_table']).execute()).toHaveLength(3);
 
     clock.set(tash('2026-03-04T23:59'));
