@@ -208,28 +208,47 @@ export function createLeadService(deps: CoreDeps) {
     });
   }
 
-  /** Assigns queued (unassigned, not parked) leads in arrival order while someone is available. */
+  /**
+   * Assigns queued (unassigned, not parked) leads in arrival order (when they entered their
+   * status: a returning lead queues from its return, not from its first visit) while someone is
+   * available. The whole queue is walked in pages, and a course nobody can take now is not tried
+   * again in the same run, so leads nobody covers never hold up the ones behind them.
+   */
   async function assignQueued() {
     return tx(deps, async (t) => {
       const c = ctx();
-      const queued = await t
-        .selectFrom('leads')
-        .selectAll()
-        .where('assigned_to', 'is', null)
-        .where('parked', '=', 0)
-        .where('merged_into', 'is', null)
-        .where('status', 'in', OPEN_STATUSES)
-        .orderBy('id')
-        .limit(500)
-        .execute();
       let assigned = 0;
+      let waiting = 0;
       let newestWaiting = 0;
-      for (const lead of queued) {
-        const done = await distribute(t, c, lead, null);
-        if (done) assigned++;
-        else newestWaiting = Math.max(newestWaiting, lead.id);
+      const nobodyFor = new Set<number | null>();
+      let after: { status_at: string; id: number } | null = null;
+      for (;;) {
+        let q = t
+          .selectFrom('leads')
+          .selectAll()
+          .where('assigned_to', 'is', null)
+          .where('parked', '=', 0)
+          .where('merged_into', 'is', null)
+          .where('status', 'in', OPEN_STATUSES);
+        if (after) {
+          const { status_at, id } = after;
+          q = q.where((eb) => eb.or([eb('status_at', '>', status_at), eb.and([eb('status_at', '=', status_at), eb('id', '>', id)])]));
+        }
+        const page = await q.orderBy('status_at').orderBy('id').limit(500).execute();
+        for (const lead of page) {
+          // nobody available for any course: the rest of the queue waits too
+          const done = nobodyFor.has(null) || nobodyFor.has(lead.course_id) ? null : await distribute(t, c, lead, null);
+          if (done) assigned++;
+          else {
+            nobodyFor.add(lead.course_id);
+            waiting++;
+            newestWaiting = Math.max(newestWaiting, lead.id);
+          }
+        }
+        if (page.length < 500) break;
+        const last = page[page.length - 1];
+        after = { status_at: last.status_at, id: last.id };
       }
-      const waiting = queued.length - assigned;
       // Managers hear about waiting leads once, and again only when more leads have joined the
       // queue since (at most once an hour): the same two leads waiting through the night are not
       // worth a message every hour. An empty queue ends the episode.

@@ -96,6 +96,30 @@ describe.each(dialects())('distribution on %s', (dialect) => {
     expect(await database.db.selectFrom('outbox').select('id').where('kind', '=', 'lead_assigned').execute()).toHaveLength(3);
   });
 
+  it('walks the whole queue: 501 leads of a course nobody covers do not hold up a later one, and a returning lead queues from its return', async () => {
+    const { services, clock } = servicesFor(database, tash('2026-03-04T20:00'));
+    const chinese = await addCourse(database, { name: 'Chinese' });
+    const english = await addCourse(database, { name: 'English' });
+    const a = await addUser(services, { courseIds: [english.id] });
+    // a lead lost long ago, with the lowest id, comes back at night after the others queued
+    const old = (await services.leads.intake({ name: 'Old friend', phone: phone(), source: 'walk_in', courseId: english.id }, a)).lead;
+    await services.leads.move(old.id, { to: 'lost', lostReason: 'price' }, a);
+    for (let i = 0; i < 501; i++) await services.leads.intake({ name: `zh${i}`, phone: phone(), source: 'form', courseId: chinese.id });
+    const first = (await services.leads.intake({ name: 'first english', phone: phone(), source: 'form', courseId: english.id })).lead;
+    clock.advance(60_000);
+    const oldPhone = (await database.db.selectFrom('leads').select('phone').where('id', '=', old.id).executeTakeFirstOrThrow()).phone;
+    await services.users.update(a.id, { isActiveSales: false });
+    const back = await services.leads.intake({ name: 'Old friend', phone: oldPhone, source: 'form' });
+    expect(back.lead).toMatchObject({ status: 'reactivation', assigned_to: null });
+    await services.users.update(a.id, { isActiveSales: true });
+    clock.set(tash('2026-03-05T09:00'));
+    // `a` takes only English: both English leads are reached behind the 501 Chinese ones
+    expect(await services.leads.assignQueued()).toEqual({ assigned: 2, waiting: 501 });
+    const assigned = await database.db.selectFrom('lead_events').select('lead_id').where('type', '=', 'assigned').where('lead_id', 'in', [first.id, old.id]).where('created_at', '=', tash('2026-03-05T09:00')).orderBy('id').execute();
+    // arrival order: the lead that queued first, then the one that came back later (not by id)
+    expect(assigned.map((e) => e.lead_id)).toEqual([first.id, old.id]);
+  }, 120_000);
+
   it('a returning lost lead goes back to its previous salesperson when available, else it is distributed', async () => {
     const { services, clock } = servicesFor(database, WED_10);
     const a = await addUser(services);
