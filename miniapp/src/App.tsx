@@ -60,7 +60,8 @@ function Shell({ me, mock }: { me: Me; mock: boolean }) {
   const hash = useHash();
   const route = parse(hash);
   const manager = isManager(me);
-  const current: Route = route.name === 'home' ? { name: manager ? 'team' : 'today' } : route;
+  // the team view is a manager's: a salesperson following an old link lands on their own day, not on refusals
+  const current: Route = route.name === 'home' || (route.name === 'team' && !manager) ? { name: manager ? 'team' : 'today' } : route;
   const inner = !isRoot(current);
   useBackButton(inner ? () => back(current) : null);
   useEffect(() => {

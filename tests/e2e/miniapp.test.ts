@@ -569,6 +569,55 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await m.context.close();
   });
 
+  it("refusals read in the user's language (Uzbek): a bad phone names the field and writes nothing, a stale move refreshes the card, a 4th snooze says why", async () => {
+    const allWeek = { workStart: '00:00', workEnd: '23:59', workDays: [1, 2, 3, 4, 5, 6, 7] };
+    const salesD = (await app.services.users.create({ username: 'sales_d', fullName: 'Dono Sotuvchi', role: 'sales', telegramUserId: 1004, ...allWeek })).user;
+    const leadId = await intakeFor(salesD, 'Refusal Lead', '+998901110099');
+    // the salesperson has already put this call off three times (SPEC §5.1: at most 3)
+    await db().updateTable('follow_ups').set({ snooze_count: 3 }).where('lead_id', '=', leadId).where('state', '=', 'open').execute();
+    const english = /is not a valid|must be|cannot move|already|snoozed at most|undefined|NaN|Invalid Date|VALIDATION|CONFLICT|INVALID_TRANSITION/;
+    const toast = (page: Page) => page.locator('.toast-error').last();
+
+    const { context, page } = await openAs(salesD, 'uz');
+    // the team view is a manager's: a salesperson's old link opens their own day, not three refusals
+    await goHash(page, '#/team');
+    await page.getByTestId('today').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('team').count()).toBe(0);
+    const item = page.locator('[data-testid="followup"]', { hasText: 'Refusal Lead' });
+    await item.getByTestId('snooze').click();
+    await expect.poll(() => toast(page).textContent(), { timeout: 10_000 }).toContain("3 martadan ortiq keyinga qoldirib bo'lmaydi");
+    expect(await page.locator('.snooze-menu').count()).toBe(0);
+    expect((await db().selectFrom('follow_ups').select('snooze_count').where('lead_id', '=', leadId).where('state', '=', 'open').executeTakeFirstOrThrow()).snooze_count).toBe(3);
+
+    // a phone that is no number: the field is named in Uzbek, and no lead is written
+    await goHash(page, '#/new-lead');
+    await page.getByTestId('new-name').fill('Bad Phone Lead');
+    await page.getByTestId('new-phone').fill('12345');
+    await pressMainButton(page, 'Saqlash');
+    await expect.poll(() => toast(page).textContent(), { timeout: 10_000 }).toMatch(/^Telefon: raqam noto'g'ri/);
+    expect(await page.getByTestId('new-phone-error').textContent()).toMatch(/^raqam noto'g'ri/);
+    expect(await toast(page).textContent()).not.toMatch(english);
+    expect(await db().selectFrom('leads').select('id').where('name', '=', 'Bad Phone Lead').execute()).toEqual([]);
+
+    // the lead moves elsewhere (the bot, another tab) while the card is open: the refusal says so and the card shows the truth
+    await goHash(page, `#/lead/${leadId}`);
+    await expect.poll(() => page.getByTestId('lead-name').textContent(), { timeout: 10_000 }).toBe('Refusal Lead');
+    await page.getByTestId('to-contacted').click();
+    await app.services.leads.move(leadId, { to: 'contacted' }, salesD);
+    await pressMainButton(page, "Saqlash: Aloqa qilindi");
+    await expect.poll(() => toast(page).textContent(), { timeout: 10_000 }).toBe('Lid allaqachon «Aloqa qilindi» holatida. Karta yangilandi.');
+    await expect.poll(() => page.locator('.lead-head .badge').first().textContent(), { timeout: 10_000 }).toBe('Aloqa qilindi');
+    expect(await page.getByTestId('next-statuses').locator('button').allTextContents()).toContain('Qiziqmoqda');
+    await expect.poll(async () => (await mainButton(page))?.text).toBe("Qo'ng'iroq qilish");
+
+    // a call-back time in the past: the field is named, in Uzbek
+    await page.getByTestId('outcome-call_back').click();
+    await page.getByTestId('callback-at').fill('2020-01-01T10:00');
+    await page.getByTestId('save-call').click();
+    await expect.poll(() => toast(page).textContent(), { timeout: 10_000 }).toBe("Qachon qayta qo'ng'iroq qilish: kelajakdagi vaqt bo'lishi kerak");
+    await context.close();
+  });
+
   it('outside Telegram (no launch parameters) the app explains how to open it', async () => {
     const context = await newContext({ webview: false });
     const page = watch(await context.newPage());

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { InferResponseType } from 'hono/client';
 import { CALL_OUTCOMES, LOST_REASONS, TRANSITIONS } from '../../../core/leads/statuses.js';
 import { reasonKey } from '../../../core/leads/reasons.js';
@@ -66,11 +66,17 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
         ),
       t('ma.lead.status_saved', { status: t(`status.${to}`) }),
     );
-    if (ok) {
-      resetMove();
-      details.reload();
-    }
+    if (ok) resetMove();
+    // refused too: the lead may have moved meanwhile (another tab, the bot, a manager), so the
+    // card must show its real status and the moves allowed from it
+    details.reload();
   }
+
+  // a move picked before the card learnt of another change is dropped once it is no longer allowed
+  const current = details.data?.lead.status as LeadStatus | undefined;
+  useEffect(() => {
+    if (to && current && !(TRANSITIONS[current] ?? []).includes(to)) resetMove();
+  }, [current, to]);
 
   const phoneHref = lead ? `tel:${lead.phone.replace(/[^\d+]/g, '')}` : '';
   useMainButton(
@@ -115,19 +121,19 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
   }
 
   async function completeFollowUp(fid: number) {
-    const ok = await action.run(() => call(api.api.followups[':id'].complete.$post({ param: { id: String(fid) }, json: {} })), t('ma.lead.followup_done'));
-    if (ok) details.reload();
+    await action.run(() => call(api.api.followups[':id'].complete.$post({ param: { id: String(fid) }, json: {} })), t('ma.lead.followup_done'));
+    details.reload();
   }
 
   async function trialResult(trial: Trial, result: 'attended' | 'not_attended' | 'offer_sent' | 'accepted') {
-    const ok = await action.run(() => call(api.api.trials[':id'].result.$post({ param: { id: String(trial.id) }, json: { result } })), t('ma.trial.result_saved'));
-    if (ok) details.reload();
+    await action.run(() => call(api.api.trials[':id'].result.$post({ param: { id: String(trial.id) }, json: { result } })), t('ma.trial.result_saved'));
+    details.reload();
   }
 
   async function cancelTrial(trial: Trial) {
     setConfirmCancel(null);
-    const ok = await action.run(() => call(api.api.trials[':id'].cancel.$post({ param: { id: String(trial.id) }, json: {} })), t('ma.trial.cancelled'));
-    if (ok) details.reload();
+    await action.run(() => call(api.api.trials[':id'].cancel.$post({ param: { id: String(trial.id) }, json: {} })), t('ma.trial.cancelled'));
+    details.reload();
   }
 
   const groupName = (gid: number | null) => (gid == null ? '' : (catalog.data?.[1].get(gid)?.name ?? `#${gid}`));

@@ -5,7 +5,7 @@ import { loadCourses } from '../catalog.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
 import { haptic, useClosingConfirmation, useMainButton } from '../telegram.js';
-import { errorText, useAsync, useToast } from '../ui/kit.js';
+import { errorText, fieldRuleText, useAsync, useToast } from '../ui/kit.js';
 
 const MANUAL = SOURCES.filter((s) => s !== 'form' && s !== 'excel' && s !== 'google_sheets');
 type ManualSource = (typeof MANUAL)[number];
@@ -68,12 +68,12 @@ export default function NewLead() {
         <label className="field">
           <span>{t('ma.newlead.name')}</span>
           <input className="input" value={form.name} onChange={set('name')} maxLength={200} autoComplete="off" aria-invalid={!!fields.name} data-testid="new-name" />
-          {fields.name ? <small className="field-error">{fields.name}</small> : null}
+          {fields.name ? <small className="field-error" data-testid="new-name-error">{fieldRuleText(t, fields.name)}</small> : null}
         </label>
         <label className="field">
           <span>{t('ma.newlead.phone')}</span>
           <input className="input" type="tel" value={form.phone} onChange={set('phone')} maxLength={40} placeholder="+998 90 123 45 67" aria-invalid={!!fields.phone} data-testid="new-phone" />
-          {fields.phone ? <small className="field-error">{fields.phone}</small> : null}
+          {fields.phone ? <small className="field-error" data-testid="new-phone-error">{fieldRuleText(t, fields.phone)}</small> : null}
         </label>
         <label className="field">
           <span>{t('ma.lead.course')}</span>

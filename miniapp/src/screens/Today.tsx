@@ -20,6 +20,8 @@ export function kindLabel(t: (k: string, p?: Record<string, string | number>) =>
 }
 
 const SOON_MS = 30 * 60_000;
+/** SPEC §5.1: a salesperson may snooze a follow-up at most 3 times (the server enforces it too). */
+const MAX_SNOOZES = 3;
 
 let early: Promise<Day> | null = null;
 /** Starts loading today's list while the app is still asking who is signed in (one round trip less before the first screen). */
@@ -81,6 +83,8 @@ export function Today({ me }: { me: Me }) {
     } catch (err) {
       haptic('error');
       toast(errorText(t, err), 'error');
+      // the count or the due time may have changed elsewhere (the bot, a manager)
+      day.reload();
     }
   }
 
@@ -105,11 +109,19 @@ export function Today({ me }: { me: Me }) {
         </button>
         <button
           type="button"
-          className="btn btn-secondary"
-          onClick={() => setSnoozing(snoozing === item.id ? null : item.id)}
+          className={`btn btn-secondary${item.snoozeCount >= MAX_SNOOZES ? ' btn-spent' : ''}`}
+          onClick={() => {
+            // a used-up snooze still answers the tap: a dead button would not say why
+            if (item.snoozeCount >= MAX_SNOOZES) {
+              haptic('error');
+              toast(t('ma.err.snooze_limit', { n: MAX_SNOOZES }), 'error');
+              return;
+            }
+            setSnoozing(snoozing === item.id ? null : item.id);
+          }}
           data-testid="snooze"
           aria-label={t('ma.today.snooze')}
-          disabled={item.snoozeCount >= 3}
+          data-snoozes-left={MAX_SNOOZES - item.snoozeCount}
         >
           <Icon name="snooze" />
         </button>
@@ -121,7 +133,7 @@ export function Today({ me }: { me: Me }) {
               {h === 24 ? t('ma.today.snooze_tomorrow') : t('ma.today.snooze_hours', { n: h })}
             </button>
           ))}
-          <span className="hint">{t('ma.today.snoozes_left', { n: 3 - item.snoozeCount })}</span>
+          <span className="hint">{t('ma.today.snoozes_left', { n: MAX_SNOOZES - item.snoozeCount })}</span>
         </div>
       ) : null}
     </li>

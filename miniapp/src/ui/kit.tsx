@@ -2,7 +2,7 @@
 // text children: nothing from data ever becomes HTML.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api.js';
-import { locales, useI18n, type Lang } from '../i18n.js';
+import { locales, useI18n, type Lang, type Params } from '../i18n.js';
 import { haptic } from '../telegram.js';
 import { Icon, type IconName } from './icons.js';
 
@@ -49,17 +49,96 @@ const CODE_KEYS: Record<string, string> = {
   GROUP_FULL: 'ma.err.group_full',
   RATE_LIMITED: 'ma.err.rate_limited',
   INTERNAL: 'ma.err.internal',
+  LOCKED: 'ma.err.forbidden',
+  PAYLOAD_TOO_LARGE: 'ma.err.too_large',
 };
 
-/** A person-readable message for a failed call, in the user's language where we know the case. */
-export function errorText(t: (k: string) => string, err: unknown): string {
-  if (err instanceof ApiError) {
-    const key = CODE_KEYS[err.code] ?? (err.status >= 500 ? 'ma.err.internal' : undefined);
-    if (key) return t(key);
-    // validation and state conflicts: the server names the field and the rule
-    return err.message || t('ma.err.internal');
+/** Labels of the fields the server may name, as the screens label them. */
+const FIELD_KEYS: Record<string, string> = {
+  name: 'ma.newlead.name',
+  phone: 'ma.newlead.phone',
+  phone2: 'ma.newlead.phone',
+  courseId: 'ma.lead.course',
+  groupId: 'ma.lead.group',
+  studentName: 'ma.newlead.student',
+  callbackAt: 'ma.lead.callback_at',
+  lostReason: 'ma.lead.lost_reason',
+  lostReasonText: 'ma.lead.lost_text',
+  text: 'ma.lead.notes',
+  note: 'ma.lead.notes',
+  until: 'ma.field.until',
+  date: 'ma.field.date',
+  startDate: 'ma.leave.from',
+  endDate: 'ma.leave.to',
+  startTime: 'ma.field.start_time',
+  endTime: 'ma.field.end_time',
+  reason: 'ma.leave.reason',
+  to: 'ma.lead.change_status',
+};
+
+/**
+ * Core states its rules in English for logs and the API; a salesperson reads them in their own
+ * language. Known rules are recognised by their wording, anything else falls back to a plain
+ * "not valid" so an English sentence never reaches the screen.
+ */
+const RULES: Array<[RegExp, string]> = [
+  [/not a valid phone/i, 'ma.rule.phone'],
+  [/no snoozes left/i, 'ma.rule.no_snoozes'],
+  [/overlap/i, 'ma.rule.overlap'],
+  [/not a lesson day/i, 'ma.rule.lesson_day'],
+  [/future|later than now|already started|already over|today or later/i, 'ma.rule.future'],
+  [/not be before|must be after|must last|must differ/i, 'ma.rule.order'],
+  [/required|is empty|choose |describe|when should|needs a reason|say why/i, 'ma.rule.required'],
+  [/at most \d+ characters|too long/i, 'ma.rule.too_long'],
+  [/not active|no such/i, 'ma.rule.unavailable'],
+];
+
+/** One field's refusal in the reader's words (the field itself is named by its label next to it). */
+export function fieldRuleText(t: (k: string, p?: Params) => string, message: string): string {
+  return t(RULES.find(([re]) => re.test(message))?.[1] ?? 'ma.rule.invalid');
+}
+
+export function fieldLabel(t: (k: string, p?: Params) => string, field: string): string | null {
+  const key = FIELD_KEYS[field.split('.')[0]];
+  return key ? t(key) : null;
+}
+
+/** The statuses named in a refused move ("from contacted to enrolled", "already contacted"). */
+function statusesIn(message: string): { from?: string; to?: string } {
+  const m = /from (\w+) to (\w+)/.exec(message);
+  if (m) return { from: m[1], to: m[2] };
+  const a = /already (\w+)/.exec(message);
+  return a ? { to: a[1] } : {};
+}
+
+/** A person-readable message for a failed call, always in the user's language: never a raw code or core's English. */
+export function errorText(t: (k: string, p?: Params) => string, err: unknown): string {
+  if (!(err instanceof ApiError)) return t('ma.err.internal');
+  const key = CODE_KEYS[err.code] ?? (err.status >= 500 ? 'ma.err.internal' : undefined);
+  if (key) return t(key);
+  const msg = err.message ?? '';
+  const fields = Object.entries(err.fields ?? {});
+  if (err.code === 'INVALID_TRANSITION') {
+    const { from, to } = statusesIn(msg);
+    const known = (s?: string) => !!s && t(`status.${s}`) !== `status.${s}`;
+    if (/trial/i.test(msg)) return t('ma.err.trial_state');
+    if (known(from) && known(to) && from !== to) return t('ma.err.transition', { from: t(`status.${from}`), to: t(`status.${to}`) });
+    if (known(to)) return t('ma.err.already_status', { status: t(`status.${to}`) });
+    return t('ma.err.transition_generic');
   }
-  return t('ma.err.internal');
+  if (err.code === 'CONFLICT') {
+    const n = /snoozed at most (\d+)/.exec(msg);
+    if (n) return t('ma.err.snooze_limit', { n: n[1] });
+    if (fields.some(([, m]) => /overlap/i.test(m))) return t('ma.err.leave_overlap');
+    if (/follow-up/i.test(msg)) return t('ma.err.followup_closed');
+    return t('ma.err.conflict');
+  }
+  if (err.code === 'VALIDATION' && fields.length) {
+    const [field, message] = fields[0];
+    const label = fieldLabel(t, field);
+    if (label) return t('ma.err.field', { field: label, rule: fieldRuleText(t, message) });
+  }
+  return t('ma.err.validation');
 }
 
 // ---- toasts ----
