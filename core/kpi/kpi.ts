@@ -191,6 +191,8 @@ async function dayCounters(t: Tx, ids: number[], date: string, tz: string, cutof
 /** local times of the daily jobs (scheduler/jobs.ts): a run before them is an early "run now" */
 const KPI_TIME = '23:59';
 const SUMMARY_TIME = '18:00';
+/** at most this many days between the last computed KPI day and the run's day are filled in */
+const BACKFILL_DAYS = 7;
 
 export function createKpiService(deps: CoreDeps) {
   const today = () => localDate(deps.clock.now(), deps.tz);
@@ -447,17 +449,31 @@ export function createKpiService(deps: CoreDeps) {
     return s?.team_chat_id?.trim() || null;
   }
 
-  /** The 23:59 job: the day's KPI, then the reports and the ranking. */
+  /**
+   * The 23:59 job: the day's KPI, then the reports and the ranking. When the process was down
+   * longer than the scheduler's one-slot catch-up, the days between the last computed KPI day and
+   * this one (at most a week) are computed too, rows only: a report about last Tuesday is noise, a
+   * hole in the KPI table is not. A first run ever fills nothing in (no staff history to count).
+   */
   async function runDaily(ctx?: { slot?: Date }) {
     const date = localDate(ctx?.slot ?? deps.clock.now(), deps.tz);
+    const last = await deps.db.selectFrom('kpi_daily').select((eb) => eb.fn.max('date').as('d')).where('date', '<', date).executeTakeFirst();
+    const backfilled: string[] = [];
+    if (last?.d) {
+      const next = addLocalDays(String(last.d), 1);
+      const weekAgo = addLocalDays(date, -BACKFILL_DAYS);
+      for (let d = next > weekAgo ? next : weekAgo; d < date; d = addLocalDays(d, 1)) {
+        if ((await computeDay(d)).length) backfilled.push(d);
+      }
+    }
     const computed = await computeDay(date);
     // the reports and the ranking are the day's final word, sent once: a "run now" earlier in the
     // day (CLI, back office) refreshes the rows but must not use them up with half a day's numbers
     if (+deps.clock.now() < localInstant(date, KPI_TIME, deps.tz)) {
-      return { date, rows: computed.length, reports: 0, ranked: 0, held: `reports and ranking go out at ${KPI_TIME}` };
+      return { date, rows: computed.length, reports: 0, ranked: 0, held: `reports and ranking go out at ${KPI_TIME}`, ...(backfilled.length ? { backfilled } : {}) };
     }
     const sent = await kpiReports(date);
-    return { date, rows: computed.length, ...sent };
+    return { date, rows: computed.length, ...sent, ...(backfilled.length ? { backfilled } : {}) };
   }
 
   /**

@@ -118,4 +118,27 @@ describe.each(dialects())('scheduled job messages on %s', (dialect) => {
     expect(await scheduler.runNow('daily-summary')).toMatchObject({ status: 'ok', result: { summaries: 0, teamTables: 0 } });
     expect(await outbox(['daily_summary', 'team_table'])).toHaveLength(4);
   });
+
+  it('a 23:59 run after days down fills in the missed days of KPI rows (reports only for its own day); a first run fills in nothing', async () => {
+    const { services, clock } = servicesFor(database, tash('2026-03-02T23:59')); // Monday
+    const sales = await addUser(services); // Mon–Sat 09:00–18:00
+    await addUser(services, { role: 'sales_manager' });
+    const kpiDays = async () => (await database.db.selectFrom('kpi_daily').select('date').where('user_id', '=', sales.id).orderBy('date').execute()).map((r) => r.date);
+    const first = await services.kpi.runDaily({ slot: clock.now() });
+    expect(first).not.toHaveProperty('backfilled');
+    expect(await kpiDays()).toEqual(['2026-03-02']);
+    // down Tuesday to Thursday; the Friday 23:59 run is the first one since
+    clock.set(tash('2026-03-06T23:59'));
+    const friday = await services.kpi.runDaily({ slot: clock.now() });
+    expect(friday).toMatchObject({ date: '2026-03-06', backfilled: ['2026-03-03', '2026-03-04', '2026-03-05'] });
+    expect(await kpiDays()).toEqual(['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
+    const reports = await database.db.selectFrom('outbox').select('dedupe_key').where('kind', '=', 'kpi_report').orderBy('id').execute();
+    expect(reports.map((r) => r.dedupe_key)).toEqual([`kpi_report:2026-03-02:${sales.id}`, `kpi_report:2026-03-06:${sales.id}`]);
+    // Sunday is no working day: Monday's run computes it again (no rows) and backfills nothing
+    clock.set(tash('2026-03-07T23:59'));
+    await services.kpi.runDaily({ slot: clock.now() });
+    clock.set(tash('2026-03-09T23:59'));
+    expect(await services.kpi.runDaily({ slot: clock.now() })).not.toHaveProperty('backfilled');
+    expect((await kpiDays()).slice(-2)).toEqual(['2026-03-07', '2026-03-09']);
+  });
 });
