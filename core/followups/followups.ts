@@ -7,6 +7,9 @@ import { loadSchedules } from '../worktime/schedules.js';
 import { addLocalDays, addWorkingMinutes, localDate, localInstant, shiftIntoWorkingTime, workingMinutesBetween } from '../worktime/worktime.js';
 import { BLOCK_THRESHOLD } from '../distribution/distribution.js';
 import { addEvent, assignTo, getLead, type Actor } from '../leads/lead-ops.js';
+
+/** how often the overdue scan runs (scheduler/jobs.ts): past that, a missed "due" reminder is the overdue notice's job */
+const OVERDUE_SCAN_MS = 15 * 60_000;
 import { planNextStep, placeDue, scheduleOf, type OpsCtx } from './followup-ops.js';
 
 export const MAX_SNOOZES = 3;
@@ -218,17 +221,23 @@ export function createFollowUpService(deps: CoreDeps) {
     });
   }
 
-  /** Queues "follow-up due" reminders for follow-ups falling due before the next run, once each. */
+  /**
+   * Queues "follow-up due" reminders for follow-ups falling due before the next run, once each.
+   * One whose due time passed more than an overdue-scan period ago (the process was down) gets no
+   * "due" reminder: it is overdue, and the overdue notice tells its owner once.
+   */
   async function queueDueReminders(horizonMs = 5 * 60_000) {
     return tx(deps, async (t) => {
       const c = ctx();
       const until = new Date(+c.now + horizonMs).toISOString();
+      const stale = new Date(+c.now - OVERDUE_SCAN_MS).toISOString();
       const rows = await t
         .selectFrom('follow_ups')
         .innerJoin('leads', 'leads.id', 'follow_ups.lead_id')
         .select(['follow_ups.id', 'follow_ups.sales_id', 'follow_ups.lead_id', 'follow_ups.due_at', 'follow_ups.kind', 'leads.name', 'leads.phone', 'leads.status'])
         .where('follow_ups.state', '=', 'open')
         .where('follow_ups.reminder_sent', '=', 0)
+        .where('follow_ups.due_at', '>=', stale)
         .where('follow_ups.due_at', '<', until)
         .execute();
       for (const r of rows) {

@@ -85,4 +85,22 @@ describe.each(dialects())('overdue follow-ups, blocks and first response on %s',
     const rows = await database.db.selectFrom('outbox').select(['chat_id', 'not_before']).where('kind', '=', 'followup_due').execute();
     expect(rows).toEqual([{ chat_id: '41', not_before: tash('2026-03-04T10:05') }]);
   });
+
+  it('after a long stop, a follow-up that fell due meanwhile gets its overdue notice only, not a late "due" reminder too', async () => {
+    const { services, clock } = servicesFor(database, tash('2026-03-04T10:00'));
+    const sales = await addUser(services, { telegramUserId: 51 });
+    const missed = (await services.leads.intake({ name: 'Missed', phone: '+998905553333', source: 'walk_in' }, sales)).lead; // due 10:05
+    // the scheduler did not run from 10:00 to 12:00 (stopped, or a web-only process took the lead); at 11:57 a lead was entered, due at once
+    clock.set(tash('2026-03-04T11:57'));
+    const fresh = (await services.leads.intake({ name: 'Fresh', phone: '+998905553334', source: 'walk_in' }, sales)).lead;
+    await database.db.updateTable('follow_ups').set({ due_at: tash('2026-03-04T11:57') }).where('lead_id', '=', fresh.id).execute();
+    clock.set(tash('2026-03-04T12:00'));
+    expect(await services.followUps.queueDueReminders()).toEqual({ reminders: 1 });
+    await services.followUps.markOverdue();
+    const told = async (kind: string) =>
+      (await database.db.selectFrom('outbox').select('payload').where('kind', '=', kind as never).orderBy('id').execute()).map((r) => JSON.parse(r.payload).leadId as number);
+    // the one that just fell due is reminded; the one two hours late is told once, as overdue
+    expect(await told('followup_due')).toEqual([fresh.id]);
+    expect(await told('followup_overdue')).toContain(missed.id);
+  });
 });
