@@ -52,7 +52,7 @@ export async function run(names: string[]): Promise<void> {
       await services.followUps.queueDueReminders(5 * 60_000);
       clock.set(new Date(+BENCH_NOW + 20 * 60_000));
       const ms = await time(() => services.followUps.queueDueReminders(5 * 60_000), 10);
-      note(`plan (due reminders): ${plan(`select id from follow_ups where state = 'open' and reminder_sent = 0 and due_at < ?`, nowIso)}`);
+      note(`plan (due reminders): ${plan(`select id from follow_ups where state = 'open' and reminder_sent = 0 and due_at >= ? and due_at < ?`, nowIso, nowIso)}`);
       benchLine('due_reminders_1m', ms, 'ms', ref);
     }
     raw.close();
