@@ -7,6 +7,7 @@ import { loadSchedules } from '../worktime/schedules.js';
 import { addLocalDays, addWorkingMinutes, localDate, localInstant, shiftIntoWorkingTime, workingMinutesBetween } from '../worktime/worktime.js';
 import { BLOCK_THRESHOLD } from '../distribution/distribution.js';
 import { addEvent, assignTo, getLead, type Actor } from '../leads/lead-ops.js';
+import { activeSalesperson } from '../users/users.js';
 
 /** how often the overdue scan runs (scheduler/jobs.ts): past that, a missed "due" reminder is the overdue notice's job */
 const OVERDUE_SCAN_MS = 15 * 60_000;
@@ -151,8 +152,7 @@ export function createFollowUpService(deps: CoreDeps) {
   async function bulkReassign(ids: number[], toUserId: number, actor: Actor) {
     requireManager(actor);
     return tx(deps, async (t) => {
-      const target = await t.selectFrom('users').selectAll().where('id', '=', toUserId).executeTakeFirst();
-      if (!target || target.role !== 'sales' || !target.is_active) throw validation('toUserId', 'must be an active salesperson');
+      await activeSalesperson(t, toUserId, 'toUserId');
       const leadIds = new Set<number>();
       for (const id of ids) leadIds.add((await getFollowUp(t, id)).lead_id);
       for (const leadId of leadIds) await assignTo(t, ctx(), await getLead(t, leadId), toUserId, 'bulk reassignment by a manager', actor?.id ?? null);

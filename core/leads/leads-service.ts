@@ -13,6 +13,7 @@ import { addEvent, adjustOpenCount, assertOwnLead, assignTo, distribute, getLead
 import { addNoteTx, enrollTx, logCallTx, moveTx, recordTrialResultTx, type CallInput, type MoveInput } from './pipeline.js';
 import { isOpen, OPEN_STATUSES } from './statuses.js';
 import { kvDelete, kvGet, kvSet } from '../shared/kv-state.js';
+import { activeSalesperson } from '../users/users.js';
 
 /** kv_state key: the newest queued lead managers were told about, and when */
 const UNASSIGNED_TOLD = 'scheduler:unassigned-waiting-told';
@@ -195,8 +196,7 @@ export function createLeadService(deps: CoreDeps) {
     if (!isManager(actor)) throw forbidden('only managers assign leads');
     if (!ids.length) throw validation('leadIds', 'choose at least one lead');
     return tx(deps, async (t) => {
-      const target = await t.selectFrom('users').selectAll().where('id', '=', toUserId).executeTakeFirst();
-      if (!target || target.role !== 'sales' || !target.is_active) throw validation('toUserId', 'must be an active salesperson');
+      await activeSalesperson(t, toUserId, 'toUserId');
       const out: Lead[] = [];
       for (const id of ids) {
         let lead = await getLead(t, id);
@@ -330,10 +330,7 @@ export function createLeadService(deps: CoreDeps) {
       const user = await t.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
       if (!user) throw notFound('user');
       if (actor?.role === 'sales_manager' && user.role !== 'sales') throw forbidden('managers manage salespeople only');
-      if (opts.toUserId != null) {
-        const heir = await t.selectFrom('users').select(['role', 'is_active']).where('id', '=', opts.toUserId).executeTakeFirst();
-        if (!heir || heir.role !== 'sales' || !heir.is_active || opts.toUserId === userId) throw validation('toUserId', 'must be another active salesperson');
-      }
+      if (opts.toUserId != null) await activeSalesperson(t, opts.toUserId, 'toUserId', userId);
       await t.updateTable('users').set({ is_active: 0, is_active_sales: 0, updated_at: c.now.toISOString() }).where('id', '=', userId).execute();
       const leads = await t.selectFrom('leads').selectAll().where('assigned_to', '=', userId).where('status', 'in', OPEN_STATUSES).where('merged_into', 'is', null).execute();
       let handed = 0;

@@ -71,6 +71,17 @@ async function assertCoursesExist(t: Tx, ids: number[] | undefined) {
   if (missing.length) throw validation('courseIds', `no course with id ${missing.join(', ')}`);
 }
 
+/**
+ * The salesperson leads or follow-ups are handed to: an active `sales` user (and not `exceptId`,
+ * the person handing over). Refused naming `field` otherwise.
+ */
+export async function activeSalesperson(db: Tx, id: number, field: string, exceptId?: number): Promise<User> {
+  const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  if (exceptId !== undefined && id === exceptId) throw validation(field, 'must be another active salesperson');
+  if (!u || u.role !== 'sales' || !u.is_active) throw validation(field, exceptId !== undefined ? 'must be another active salesperson' : 'must be an active salesperson');
+  return u;
+}
+
 export async function getUser(db: Tx, id: number): Promise<User> {
   const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!u) throw notFound('user');
