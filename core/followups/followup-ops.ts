@@ -1,4 +1,5 @@
 import type { Dialect, Tx } from '../../db/connection.js';
+import type { Collect } from '../../db/group-commit.js';
 import type { FollowUp, Lead, LeadStatus, User } from '../../db/types.js';
 import { loadSchedule } from '../worktime/schedules.js';
 import { latestWorkingMomentBefore, shiftIntoWorkingTime, type WorkSchedule } from '../worktime/worktime.js';
@@ -11,6 +12,8 @@ export interface OpsCtx {
   dialect?: Dialect;
   /** shared by the use cases of one group-committed transaction (see DistCtx.memo) */
   memo?: Map<string, unknown>;
+  /** a write run once for the whole transaction before COMMIT (db/group-commit.ts) */
+  collect?: Collect;
   /** schedules loaded during this use case (one transaction); leave/absence changes bypass it */
   schedules?: Map<string, WorkSchedule>;
 }

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../users/users.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { planForStatus, type OpsCtx } from '../followups/followup-ops.js';
 import { availableSalespeople } from '../distribution/distribution.js';
-import { addEvent, adjustOpenCount, applyStatus, assignTo, chooseAssignee, courseName, distribute, type Actor } from './lead-ops.js';
+import { addEvent, adjustOpenCount, applyStatus, assignTo, chooseAssignee, distribute, type Actor } from './lead-ops.js';
 import { SOURCES, isOpen } from './statuses.js';
 import { appendNote } from './notes.js';
 
@@ -116,22 +116,48 @@ async function touch(tx: Tx, ctx: OpsCtx, lead: Lead, input: NormalizedIntake, a
 
 const LANDING_DIGEST_LIST = 20;
 
-/** The managers' landing digest: at most one message a minute, listing the leads that came in. */
+interface DigestItem {
+  /** the digest message this lead joins: the one sent at the end of its minute */
+  minute: string;
+  lead: { id: number; name: string; phone: string; courseId: number | null; duplicate: boolean };
+}
+
+/**
+ * The managers' landing digest: at most one message a minute, listing the leads that came in. In a
+ * group-committed burst the leads of the transaction are added in one write per manager just before
+ * COMMIT (db/group-commit.ts collect) instead of a read and a rewrite of the same row per lead.
+ */
 export async function addToLandingDigest(tx: Tx, ctx: OpsCtx, lead: Pick<Lead, 'id' | 'name' | 'phone' | 'course_id'>, duplicate: boolean) {
-  const minute = new Date(Math.floor(+ctx.now / 60_000) * 60_000 + 60_000);
-  for (const m of await managers(tx)) {
-    const key = `landing_digest:${m.id}:${minute.toISOString()}`;
-    const row = await tx.selectFrom('outbox').select(['id', 'payload', 'status']).where('dedupe_key', '=', key).executeTakeFirst();
-    const entry = { id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.course_id, courseName: await courseName(tx, lead.course_id), duplicate };
-    if (row && row.status === 'pending') {
-      const payload = JSON.parse(row.payload);
-      payload.total = (payload.total ?? payload.leads.length) + 1;
-      // the message lists the first few and counts the rest: a burst of thousands of landing leads
-      // must not re-parse and rewrite an ever-growing row on every intake
-      if (payload.leads.length < LANDING_DIGEST_LIST) payload.leads.push(entry);
-      await tx.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', row.id).execute();
-    } else if (!row) {
-      await enqueue(tx, ctx, { kind: 'landing_digest', user: m, payload: { leads: [entry], total: 1 }, notBefore: minute, dedupeKey: key });
+  const minute = new Date(Math.floor(+ctx.now / 60_000) * 60_000 + 60_000).toISOString();
+  const item: DigestItem = { minute, lead: { id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.course_id, duplicate } };
+  if (ctx.collect) ctx.collect('landing_digest', item, (t, items) => writeLandingDigest(t, ctx, items));
+  else await writeLandingDigest(tx, ctx, [item]);
+}
+
+async function writeLandingDigest(tx: Tx, ctx: OpsCtx, items: DigestItem[]) {
+  const recipients = await managers(tx);
+  if (!recipients.length) return;
+  const courseIds = [...new Set(items.map((i) => i.lead.courseId).filter((id): id is number => id != null))];
+  const courses = new Map(
+    courseIds.length ? (await tx.selectFrom('courses').select(['id', 'name']).where('id', 'in', courseIds).execute()).map((c) => [c.id, c.name] as const) : [],
+  );
+  const byMinute = new Map<string, DigestItem[]>();
+  for (const item of items) byMinute.set(item.minute, [...(byMinute.get(item.minute) ?? []), item]);
+  for (const [minute, group] of byMinute) {
+    const entries = group.map(({ lead }) => ({ id: lead.id, name: lead.name, phone: lead.phone, courseId: lead.courseId, courseName: lead.courseId == null ? null : (courses.get(lead.courseId) ?? null), duplicate: lead.duplicate }));
+    for (const m of recipients) {
+      const key = `landing_digest:${m.id}:${minute}`;
+      const row = await tx.selectFrom('outbox').select(['id', 'payload', 'status']).where('dedupe_key', '=', key).executeTakeFirst();
+      if (row && row.status === 'pending') {
+        const payload = JSON.parse(row.payload);
+        payload.total = (payload.total ?? payload.leads.length) + entries.length;
+        // the message lists the first few and counts the rest: a burst of thousands of landing leads
+        // must not grow the row (nor the message) without end
+        payload.leads.push(...entries.slice(0, Math.max(0, LANDING_DIGEST_LIST - payload.leads.length)));
+        await tx.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', row.id).execute();
+      } else if (!row) {
+        await enqueue(tx, ctx, { kind: 'landing_digest', user: m, payload: { leads: entries.slice(0, LANDING_DIGEST_LIST), total: entries.length }, notBefore: new Date(minute), dedupeKey: key });
+      }
     }
   }
 }

@@ -54,11 +54,11 @@ export function createLeadService(deps: CoreDeps) {
 
   async function intake(input: IntakeInput, actor: (Actor & Partial<User>) | null = null): Promise<IntakeResult> {
     const normalized = normalizeIntake(input);
-    return intakes.run((t, memo) => {
+    return intakes.run((t, memo, collect) => {
       // the intakes of one transaction share the shift roster and the schedules they plan with
       let schedules = memo.get('schedules') as OpsCtx['schedules'];
       if (!schedules) memo.set('schedules', (schedules = new Map()));
-      return intakeTx(t, { ...ctx(), memo, schedules }, normalized, actor);
+      return intakeTx(t, { ...ctx(), memo, schedules, collect }, normalized, actor);
     });
   }
 

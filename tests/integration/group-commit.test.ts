@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
-import { addUser, servicesFor, tash } from '../support/fixtures.js';
+import { addCourse, addUser, servicesFor, tash } from '../support/fixtures.js';
 import { createGroupCommit } from '../../db/group-commit.js';
 
 // A burst of landing posts arrives at once: on SQLite they share one commit (db/group-commit.ts),
@@ -58,6 +58,63 @@ describe.each(dialects())('concurrent intakes on %s', (dialect) => {
     expect(await database.db.selectFrom('follow_ups').select('id').execute()).toHaveLength(14);
     expect(await database.db.selectFrom('outbox').select('id').execute()).toHaveLength(14);
     expect((await database.db.selectFrom('users').select('open_lead_count').executeTakeFirstOrThrow()).open_lead_count).toBe(14);
+  });
+
+  it("a burst through the landing form is one digest per manager: it counts every kept lead, lists the first 20 with course names, and never a rejected one", async () => {
+    const { services } = servicesFor(database, WED_10);
+    await addUser(services, { telegramUserId: 31 });
+    const manager = await addUser(services, { telegramUserId: 32, role: 'sales_manager' });
+    const course = await addCourse(database, { name: 'IELTS' });
+    const bad = '+998907780007';
+    const trigger = dialect === 'postgres'
+      ? `create or replace function crm_fail() returns trigger as $$ begin if new.phone = '${bad}' then raise exception 'injected failure'; end if; return new; end $$ language plpgsql;
+         create trigger crm_fail before insert on lead_phones for each row execute function crm_fail();`
+      : `create trigger crm_fail before insert on lead_phones when new.phone = '${bad}' begin select raise(abort, 'injected failure'); end;`;
+    await sql.raw(trigger).execute(database.db);
+    const phones = Array.from({ length: 30 }, (_, i) => (i === 7 ? bad : `+9989077800${String(i).padStart(2, '0')}`));
+    const settled = await Promise.allSettled(phones.map((p, i) => services.leads.intake({ name: `Post ${i}`, phone: p, source: 'form', courseId: i % 2 ? course.id : null })));
+    expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+    const rows = await database.db.selectFrom('outbox').select(['payload', 'not_before']).where('kind', '=', 'landing_digest').where('user_id', '=', manager.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].not_before).toBe(new Date(Date.parse(WED_10) + 60_000).toISOString());
+    const payload = JSON.parse(rows[0].payload) as { total: number; leads: Array<{ name: string; phone: string; courseName: string | null; duplicate: boolean }> };
+    expect(payload.total).toBe(29);
+    expect(payload.leads).toHaveLength(20);
+    expect(payload.leads.map((l) => l.phone)).not.toContain(bad);
+    const kept = phones.map((_, i) => `Post ${i}`).filter((n) => n !== 'Post 7');
+    expect(new Set(payload.leads.map((l) => l.name)).size).toBe(20);
+    expect(payload.leads.every((l) => kept.includes(l.name))).toBe(true);
+    // one SQLite transaction keeps arrival order; PostgreSQL lists them in commit order
+    if (dialect === 'sqlite') expect(payload.leads.map((l) => l.name)).toEqual(kept.slice(0, 20));
+    expect(payload.leads.map((l) => l.courseName)).toEqual(payload.leads.map((l) => (Number(l.name.slice(5)) % 2 ? 'IELTS' : null)));
+    // a second burst in the same minute adds to the same message
+    await Promise.all([0, 1].map((i) => services.leads.intake({ name: `Later ${i}`, phone: `+99890779000${i}`, source: 'form' })));
+    const again = await database.db.selectFrom('outbox').select('payload').where('kind', '=', 'landing_digest').where('user_id', '=', manager.id).execute();
+    expect(again).toHaveLength(1);
+    expect(JSON.parse(again[0].payload).total).toBe(31);
+  });
+
+  it('what a unit collects is written once before its commit, and a failing unit takes its items with it', async () => {
+    const gc = createGroupCommit(database.db, dialect);
+    await database.db.schema.createTable('gc_sum').addColumn('items', 'text').execute();
+    const flush = async (tx: Parameters<Parameters<typeof gc.run>[0]>[0], items: number[]) => {
+      await tx.insertInto('gc_sum' as any).values({ items: items.join(',') }).execute();
+    };
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        gc.run(async (_tx, _memo, collect) => {
+          collect('sum', i, flush);
+          if (i === 4) throw new Error('unit 4 fails after collecting');
+          return i;
+        }),
+      ),
+    );
+    expect(settled.map((s) => s.status)).toEqual(Array.from({ length: 10 }, (_, i) => (i === 4 ? 'rejected' : 'fulfilled')));
+    const rows = (await database.db.selectFrom('gc_sum' as any).select('items').execute()) as Array<{ items: string }>;
+    const written = rows.flatMap((r) => r.items.split(',').map(Number)).sort((a, b) => a - b);
+    expect(written).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+    // SQLite: one batch, one write for all of them; PostgreSQL: one per unit's own transaction
+    expect(rows.length).toBe(dialect === 'sqlite' ? gc.stats().batches : 9);
   });
 
   it('units settle only after their commit, and a burst shares commits on SQLite', async () => {
