@@ -64,7 +64,10 @@ async function userCommand(args: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'list') {
     parseFlags(rest, {}, 'user list');
-    for (const u of await ctx.services.users.list()) {
+    const users = await ctx.services.users.list();
+    // the first admin is created when the server first starts; a list run before that is empty
+    if (!users.length) ctx.err('no staff users yet: start the server once (it creates the first admin) or add one with user add');
+    for (const u of users) {
       ctx.out(
         [u.id, u.username, u.role, u.full_name, `${u.work_start}-${u.work_end}`, `days ${JSON.parse(u.work_days).join(',')}`, u.telegram_user_id ? `tg ${u.telegram_user_id}` : 'tg -', u.is_active ? 'active' : 'inactive'].join('\t'),
       );

@@ -67,6 +67,10 @@ describe.each(dialects())('command line: wrong input answered in one line (%s)',
     expect(first.out).toMatch(/applied 2026-11-24-0001-initial-schema/);
     const second = await run('migrate');
     expect(second).toMatchObject({ code: 0, out: 'database is up to date (nothing to apply)\n' });
+    // before the first start nobody exists: say how to get the first user instead of printing nothing
+    const empty = await run('user', 'list');
+    expect(empty).toMatchObject({ code: 0, out: '' });
+    expect(empty.err).toMatch(/no staff users yet.*user add/);
 
     for (const help of ['--help', '-h', 'help']) {
       const r = await run(help);
