@@ -2,10 +2,10 @@ import { z } from '@hono/zod-openapi';
 import { SOURCES } from '../../core/leads/statuses.js';
 import type { LeadSource } from '../../db/types.js';
 import { newRouter, type RouteDeps } from '../router.js';
+import { localDay } from './views.js';
 import { jsonOk, managersOnly, staffRoute } from './common.js';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
-const period = { from: day, to: day };
+const period = { from: localDay, to: localDay };
 
 const analyticsRoute = staffRoute({
   method: 'get',

@@ -3,10 +3,10 @@ import { assertCan } from '../../core/policy/policy.js';
 import { waitlistsOf } from '../../core/groups/waitlist-view.js';
 import { localDate } from '../../core/worktime/worktime.js';
 import { newRouter, type RouteDeps } from '../router.js';
+import { localDay } from './views.js';
 import { jsonOk, staffRoute } from './common.js';
 
 const tags = ['Groups'];
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
 const courseSchema = z
   .object({ id: z.number().int(), name: z.string(), price: z.number().int(), lessonMinutes: z.number().int(), lessonsPerWeek: z.number().int() })
@@ -49,7 +49,7 @@ const occupancyRoute = staffRoute({
   path: '/api/groups/occupancy',
   tags,
   summary: 'Every active group with its occupancy on a date (default today), colour band and waitlist',
-  request: { query: z.object({ date: day.optional(), courseId: z.coerce.number().int().positive().optional() }) },
+  request: { query: z.object({ date: localDay.optional(), courseId: z.coerce.number().int().positive().optional() }) },
   responses: { 200: jsonOk(z.object({ date: z.string(), items: z.array(occupancySchema) }).openapi('GroupsOccupancy')) },
 });
 

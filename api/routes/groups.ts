@@ -3,6 +3,7 @@ import { isLessonDay, trialsBookedOn } from '../../core/groups/groups.js';
 import { bookableGroups, freeTrialDates } from '../../core/trials/trial-slots.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { jsonOk, staffRoute } from './common.js';
+import { localDay } from './views.js';
 
 const groupSchema = z
   .object({
@@ -27,7 +28,7 @@ const listRoute = staffRoute({
   request: {
     query: z.object({
       courseId: z.coerce.number().int().positive().optional(),
-      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+      date: localDay.optional(),
     }),
   },
   responses: { 200: jsonOk(z.object({ items: z.array(groupSchema) })) },

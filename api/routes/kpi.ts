@@ -3,10 +3,10 @@ import { assertCan } from '../../core/policy/policy.js';
 import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
 import { validation } from '../../core/errors.js';
 import { newRouter, type RouteDeps } from '../router.js';
+import { localDay } from './views.js';
 import { jsonOk, staffRoute } from './common.js';
 
 const tags = ['KPI'];
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
 const metrics = z
   .object({
@@ -74,7 +74,7 @@ const rankingRoute = staffRoute({
   path: '/api/kpi/ranking',
   tags,
   summary: 'The team ranking over a period (default this month): enrolled, then conversion, then follow-up completion',
-  request: { query: z.object({ from: day.optional(), to: day.optional() }) },
+  request: { query: z.object({ from: localDay.optional(), to: localDay.optional() }) },
   responses: {
     200: jsonOk(
       z

@@ -5,7 +5,7 @@ import { validation } from '../../core/errors.js';
 import { isActiveCourse } from '../../core/landing/content.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { isManager, jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
-import { eventSchema, followUpSchema, followUpView, idParam, leadListItemSchema, leadListItemView, leadSchema, leadView, okSchema, trialSchema, trialView } from './views.js';
+import { eventSchema, followUpSchema, followUpView, idParam, leadListItemSchema, leadListItemView, leadSchema, leadView, localDay, okSchema, trialSchema, trialView } from './views.js';
 
 const tags = ['Leads'];
 const text = (max: number) => z.string().trim().max(max);
@@ -101,7 +101,7 @@ const detailsRoute = staffRoute({
   },
 });
 
-const trialSlot = z.strictObject({ groupId: z.number().int().positive(), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD') });
+const trialSlot = z.strictObject({ groupId: z.number().int().positive(), date: localDay });
 
 const moveSchema = z
   .strictObject({

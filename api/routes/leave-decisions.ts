@@ -2,12 +2,11 @@ import { z } from '@hono/zod-openapi';
 import type { LeaveRequest } from '../../db/types.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { jsonBody, jsonOk, managersOnly, staffRoute } from './common.js';
-import { idParam } from './views.js';
+import { idParam, localDay } from './views.js';
 
 // The managers' side of leave and absence (SPEC §6.2); the salesperson's side is api/routes/leave.ts.
 
 const tags = ['Manager', 'Leave'];
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
 const decisionSchema = z
   .object({
@@ -53,7 +52,7 @@ const rejectRoute = staffRoute({
   responses: { 200: jsonOk(decisionSchema) },
 }, { errors: [409] });
 
-const absenceBody = z.strictObject({ userId: z.number().int().positive(), date: day });
+const absenceBody = z.strictObject({ userId: z.number().int().positive(), date: localDay });
 
 const markRoute = staffRoute({
   method: 'post',
@@ -81,7 +80,7 @@ const listRoute = staffRoute({
   tags,
   summary: 'Managers: absence marks, optionally of one person or a period',
   middleware: [managersOnly] as const,
-  request: { query: z.object({ userId: z.coerce.number().int().positive().optional(), from: day.optional(), to: day.optional() }) },
+  request: { query: z.object({ userId: z.coerce.number().int().positive().optional(), from: localDay.optional(), to: localDay.optional() }) },
   responses: { 200: jsonOk(z.object({ items: z.array(z.object({ id: z.number().int(), userId: z.number().int(), date: z.string(), markedBy: z.number().int().nullable() })) })) },
 });
 

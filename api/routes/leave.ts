@@ -2,10 +2,9 @@ import { z } from '@hono/zod-openapi';
 import type { LeaveRequest } from '../../db/types.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { jsonBody, jsonOk, staffRoute } from './common.js';
-import { idParam } from './views.js';
+import { idParam, localDay } from './views.js';
 
 const tags = ['Leave'];
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 const leaveSchema = z
@@ -59,8 +58,8 @@ const requestRoute = staffRoute({
     body: jsonBody(
       z
         .strictObject({
-          startDate: day,
-          endDate: day.optional(),
+          startDate: localDay,
+          endDate: localDay.optional(),
           startTime: time.nullable().optional(),
           endTime: time.nullable().optional(),
           reason: z.string().trim().max(1000).nullable().optional(),

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { LOST_REASONS } from '../../core/leads/statuses.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { jsonBody, jsonOk, staffRoute } from './common.js';
-import { idParam, leadSchema, leadView, trialSchema, trialView } from './views.js';
+import { idParam, leadSchema, leadView, localDay, trialSchema, trialView } from './views.js';
 
 const tags = ['Trials'];
 
@@ -11,7 +11,7 @@ const moveRoute = staffRoute({
   path: '/api/trials/{id}/move',
   tags,
   summary: 'Move a booked trial to another group or date (the old seat frees, reminders are re-planned)',
-  request: { params: idParam, body: jsonBody(z.strictObject({ groupId: z.number().int().positive(), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD') })) },
+  request: { params: idParam, body: jsonBody(z.strictObject({ groupId: z.number().int().positive(), date: localDay })) },
   responses: { 200: jsonOk(trialSchema) },
 }, { errors: [409] });
 

@@ -1,12 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import type { FollowUp, Lead, Trial } from '../../db/types.js';
 import { STATUSES, SOURCES } from '../../core/leads/statuses.js';
+import { isLocalDay } from '../../core/worktime/worktime.js';
 import type { LeadListRow } from '../../core/leads/leads-service.js';
 
 /** Shared response shapes of the staff API (camelCase, instants as ISO-8601 UTC text). */
 
 export const statusEnum = z.enum(STATUSES as [string, ...string[]]).openapi('LeadStatus');
 export const sourceEnum = z.enum(SOURCES as [string, ...string[]]).openapi('LeadSource');
+
+/** A calendar date: the pattern alone lets 2026-02-30 through, and every zone conversion of it is NaN. */
+export const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine(isLocalDay, 'must be a date YYYY-MM-DD');
 
 export const idParam = z.object({ id: z.coerce.number().int().positive().openapi({ param: { name: 'id', in: 'path' }, example: 42 }) });
 

@@ -5,7 +5,7 @@ import { AppError, notFound, validation } from '../errors.js';
 import { tx, type CoreDeps } from '../deps.js';
 import { assertCan, type PolicyUser } from '../policy/policy.js';
 import { parseOrThrow } from '../users/users.js';
-import { addLocalDays, localDate } from '../worktime/worktime.js';
+import { addLocalDays, isLocalDay, localDate } from '../worktime/worktime.js';
 import { getGroup, isLessonDay, LESSON_DAYS, occupancyBand, type Band } from './groups.js';
 
 export interface Occupancy {
@@ -47,7 +47,7 @@ export function slotsClash(
 }
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const localDay = z.string().refine(isLocalDay, 'must be a date YYYY-MM-DD');
 
 export const groupInputSchema = z.object({
   courseId: z.number().int().positive(),
@@ -162,7 +162,7 @@ export function createGroupService(deps: CoreDeps) {
 
   /** Bookable groups of a course on a date: active, a lesson day, a free seat counting that day's trials. */
   async function freeGroups(courseId: number, date: string) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw validation('date', 'must be YYYY-MM-DD');
+    if (!isLocalDay(date)) throw validation('date', 'must be a date YYYY-MM-DD');
     if (date < today()) return [];
     const all = await listGroups({ courseId, date });
     return all.filter((g) => g.lessonDay && g.freeSpots > 0);

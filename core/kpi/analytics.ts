@@ -3,7 +3,7 @@ import type { DB, LeadSource, LeadStatus } from '../../db/types.js';
 import { validation } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import { STATUSES } from '../leads/statuses.js';
-import { addLocalDays, localInstant } from '../worktime/worktime.js';
+import { addLocalDays, isLocalDay, localInstant } from '../worktime/worktime.js';
 
 export interface AnalyticsFilter {
   /** local dates, inclusive */
@@ -14,7 +14,6 @@ export interface AnalyticsFilter {
   courseId?: number;
 }
 
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const n = (v: unknown): number => Number(v ?? 0);
 const MAX_DAYS = 400;
 
@@ -41,8 +40,8 @@ function localDayExpr(col: string, days: string[], tz: string): RawBuilder<strin
  */
 export function createAnalyticsService(deps: CoreDeps) {
   async function analytics(f: AnalyticsFilter) {
-    if (!DAY_RE.test(f.from)) throw validation('from', 'must be YYYY-MM-DD');
-    if (!DAY_RE.test(f.to)) throw validation('to', 'must be YYYY-MM-DD');
+    if (!isLocalDay(f.from)) throw validation('from', 'must be a date YYYY-MM-DD');
+    if (!isLocalDay(f.to)) throw validation('to', 'must be a date YYYY-MM-DD');
     if (f.to < f.from) throw validation('to', 'must not be before from');
     const days: string[] = [];
     for (let d = f.from; d <= f.to; d = addLocalDays(d, 1)) {

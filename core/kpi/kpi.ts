@@ -6,7 +6,7 @@ import { tx, type CoreDeps } from '../deps.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import type { TeamRow } from '../outbox/payloads.js';
 import { loadSchedules } from '../worktime/schedules.js';
-import { addLocalDays, isoWeekday, localDate, localInstant, periodsOf, type Period, type WorkSchedule } from '../worktime/worktime.js';
+import { addLocalDays, isLocalDay, isoWeekday, localDate, localInstant, periodsOf, type Period, type WorkSchedule } from '../worktime/worktime.js';
 
 /** What counts as touching a lead (SPEC §6.3): a call logged or a status changed by that person. */
 export const CONTACT_EVENTS = ['status_changed', 'status_corrected', 'trial_result', 'call_logged'];
@@ -30,7 +30,6 @@ export interface KpiValues {
   on_leave: number;
 }
 
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const n = (v: unknown): number => Number(v ?? 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -280,7 +279,7 @@ export function createKpiService(deps: CoreDeps) {
    * replaced (a "report sent" mark survives), people with a day off lose any row.
    */
   async function computeDay(date: string = today()): Promise<KpiRow[]> {
-    if (!DAY_RE.test(date)) throw validation('date', 'must be YYYY-MM-DD');
+    if (!isLocalDay(date)) throw validation('date', 'must be a date YYYY-MM-DD');
     return tx(deps, async (t) => {
       const values = await computeValues(t, date);
       const computedAt = deps.clock.now().toISOString();
@@ -331,7 +330,8 @@ export function createKpiService(deps: CoreDeps) {
    * period done by its end).
    */
   async function ranking(opts: { from: string; to: string }) {
-    if (!DAY_RE.test(opts.from) || !DAY_RE.test(opts.to)) throw validation('from', 'dates must be YYYY-MM-DD');
+    if (!isLocalDay(opts.from)) throw validation('from', 'must be a date YYYY-MM-DD');
+    if (!isLocalDay(opts.to)) throw validation('to', 'must be a date YYYY-MM-DD');
     const users = await salespeople(deps.db);
     if (!users.length) return [];
     const ids = users.map((u) => u.id);

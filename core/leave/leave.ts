@@ -7,9 +7,9 @@ import { enqueue, managers } from '../outbox/outbox.js';
 import { reshiftUserFollowUps } from '../followups/followup-ops.js';
 import { assertCan, can, type PolicyUser } from '../policy/policy.js';
 import { parseOrThrow } from '../users/users.js';
-import { addLocalDays, localDate, localInstant } from '../worktime/worktime.js';
+import { addLocalDays, isLocalDay, localDate, localInstant } from '../worktime/worktime.js';
 
-const localDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const localDay = z.string().refine(isLocalDay, 'must be a date YYYY-MM-DD');
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 export const leaveInputSchema = z.object({

@@ -62,6 +62,11 @@ export function addLocalDays(date: string, days: number): string {
   return remember(`d|${date}|${days}`, () => DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!);
 }
 
+/** A real calendar date `YYYY-MM-DD`: 2026-02-30 or 2026-13-01 match the pattern, but every zone conversion of them is NaN. */
+export function isLocalDay(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text, { zone: 'UTC' }).isValid;
+}
+
 export function isoWeekday(date: string): number {
   return remember(`w|${date}`, () => DateTime.fromISO(date, { zone: 'UTC' }).weekday);
 }

@@ -110,4 +110,37 @@ describe.each(dialects())('manager API: messages, leave decisions, absences, ana
     const missing = await get('/api/analytics?from=2026-11-01', manager);
     expect((await missing.json()).error.fields).toHaveProperty('to');
   });
+
+  it('a date that is not on the calendar (2026-02-30, 2026-13-01) is a 400 naming the field, not a 500, and writes nothing', async () => {
+    const rows = async () => [
+      Number((await ctx.db.selectFrom('leave_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+      Number((await ctx.db.selectFrom('absences').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+      Number((await ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    ];
+    const before = await rows();
+    const refused = async (res: Response, field: string) => {
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.fields).toHaveProperty(field);
+    };
+    await refused(await post('/api/leave', salesA, { startDate: '2026-02-30' }), 'startDate');
+    await refused(await post('/api/leave', salesA, { startDate: '2026-12-01', endDate: '2026-12-32' }), 'endDate');
+    await refused(await post('/api/absences', manager, { userId: salesB.id, date: '2026-02-30' }), 'date');
+    await refused(await post('/api/absences/remove', manager, { userId: salesB.id, date: '2026-13-01' }), 'date');
+    await refused(await get('/api/absences?from=2026-02-30', manager), 'from');
+    await refused(await get('/api/analytics?from=2026-02-30&to=2026-03-31', manager), 'from');
+    await refused(await get('/api/analytics?from=2026-01-01&to=2026-13-01', manager), 'to');
+    await refused(await get('/api/kpi/ranking?to=2026-02-30', salesA), 'to');
+    await refused(await get('/api/kpi/ranking?from=2026-00-10&to=2026-11-30', salesA), 'from');
+    await refused(await get('/api/groups/occupancy?date=2026-02-30', salesA), 'date');
+    await refused(await get('/api/groups?date=2026-02-30', salesA), 'date');
+    expect(await rows()).toEqual(before);
+
+    // the same rules behind the bot and the back office, which call the core directly
+    const fieldsOf = (p: Promise<unknown>) => p.then(() => null, (e: { code?: string; fields?: Record<string, string> }) => ({ code: e.code, fields: Object.keys(e.fields ?? {}) }));
+    expect(await fieldsOf(ctx.services.leave.request({ startDate: '2026-02-30' }, salesA))).toEqual({ code: 'VALIDATION', fields: ['startDate'] });
+    expect(await fieldsOf(ctx.services.leave.markAbsent(salesB.id, '2026-02-30', manager))).toEqual({ code: 'VALIDATION', fields: ['date'] });
+    expect(await fieldsOf(ctx.services.kpi.ranking({ from: '2026-11-01', to: '2026-02-30' }))).toEqual({ code: 'VALIDATION', fields: ['to'] });
+    expect(await fieldsOf(ctx.services.analytics.analytics({ from: '2026-02-30', to: '2026-03-31' }))).toEqual({ code: 'VALIDATION', fields: ['from'] });
+    expect(await rows()).toEqual(before);
+  });
 });
