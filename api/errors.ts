@@ -121,7 +121,8 @@ function issueMessage(issue: z.core.$ZodIssue, input: unknown, hasInput: boolean
  * input that failed, a field that is absent is told apart from one of the wrong type.
  */
 export function zodFields(error: z.ZodError, ...input: [unknown?]): Record<string, string> {
-  const fields: Record<string, string> = {};
+  // no prototype: a client's unknown key "constructor" or "__proto__" must be named, not found inherited
+  const fields: Record<string, string> = Object.create(null);
   for (const issue of error.issues) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

@@ -58,6 +58,14 @@ describe.each(dialects())('staff API: leads, follow-ups, trials (%s)', (dialect)
       expect((await bad.json()).error.fields).toHaveProperty('phone');
       const unknown = await post('/api/leads', salesA, { name: 'X', phone: nextPhone(), source: 'instagram', assignedTo: salesB.id });
       expect((await unknown.json()).error.fields).toEqual({ assignedTo: 'unknown field' });
+      // keys every object inherits are unknown fields too, named like any other
+      const inherited = await ctx.app.request('/api/leads', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...as(salesA) },
+        body: `{"name":"X","phone":"${nextPhone()}","source":"instagram","constructor":"x","__proto__":{"assignedTo":1}}`,
+      });
+      expect(inherited.status).toBe(400);
+      expect((await inherited.json()).error).toMatchObject({ message: 'constructor: unknown field', fields: { constructor: 'unknown field', ['__proto__']: 'unknown field' } });
       const form = await post('/api/leads', salesA, { name: 'X', phone: nextPhone(), source: 'form' });
       expect(form.status).toBe(400);
       expect((await form.json()).error.fields).toHaveProperty('source');
