@@ -7,7 +7,7 @@ import { insertSteps, scheduleOf, type OpsCtx } from '../followups/followup-ops.
 import { activeTrial, bookTrialTx, cancelTrialTx, canAdvanceResult, getTrial, RESULT_STATUS, type TrialSlot } from '../trials/trials.js';
 import { addEvent, applyStatus, notifyManagers, type Actor } from './lead-ops.js';
 import { appendNote } from './notes.js';
-import { CALL_OUTCOMES, LOST_REASONS, STATUSES, canMove, type CallOutcome, type LostReason } from './statuses.js';
+import { CALL_OUTCOMES, LOST_REASONS, STATUSES, canMove, isOpen, type CallOutcome, type LostReason } from './statuses.js';
 
 export interface MoveInput {
   to: LeadStatus;
@@ -138,15 +138,21 @@ export async function recordTrialResultTx(
   if (!Object.hasOwn(RESULT_STATUS, result)) throw validation('result', `must be one of ${Object.keys(RESULT_STATUS).join(', ')}`);
   if (trial.cancelled) throw new AppError('INVALID_TRANSITION', 'The trial was cancelled');
   if (trial.result === result) throw new AppError('CONFLICT', `The trial result is already ${result}`);
+  const to = RESULT_STATUS[result];
   const advancing = canAdvanceResult(trial.result, result);
   if (!advancing) {
     if (!isManager(actor)) throw forbidden(`Changing a trial result from ${trial.result} to ${result} is a manager's correction`);
     if (!extra.reason?.trim()) throw validation('reason', 'a correction needs a reason');
   }
+  // a result is a status move: a lead that has moved on (lost, enrolled, reactivated) is not pulled
+  // back through its old trial outside the move table (a lost lead to trial_attended, an enrolled
+  // one enrolled again and its seat counted twice); only a manager's correction bypasses the table
+  if (advancing && (!isOpen(lead.status) || (lead.status !== to && !canMove(lead.status, to)))) {
+    throw new AppError('INVALID_TRANSITION', `A lead in status ${lead.status} cannot take the trial result ${result}`, { result: `not allowed while the lead is ${lead.status}` });
+  }
   if (+ctx.now < Date.parse(trial.starts_at) && result !== 'not_attended' && advancing) {
     throw validation('result', 'the trial has not started yet');
   }
-  const to = RESULT_STATUS[result];
   const input: MoveInput = { to, groupId: trial.group_id, lostReason: extra.lostReason, lostReasonText: extra.lostReasonText, agreedPrice: extra.agreedPrice, offerId: extra.offerId };
   if (result === 'rejected') lostPatch(input, lead.status);
   const data = { trialId: trial.id, result, previous: trial.result };

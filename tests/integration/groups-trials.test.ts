@@ -208,6 +208,35 @@ describe.each(dialects())('groups, rooms and trials on %s', (dialect) => {
     expect(corrected[0].actor_id).toBe(manager.id);
   });
 
+  it('a trial result on a lead that has moved on is refused, not a move around the table (lost → trial_attended, enrolled twice)', async () => {
+    const { clock, services } = servicesFor(database, MON_10);
+    const s = await addUser(services);
+    const course = await addCourse(database);
+    const g = await addGroup(database, course.id, { capacity: 12, current_students: 3 });
+    const gone = await contactedLead(services, s, 'Gone');
+    const { trial: goneTrial } = await services.leads.bookTrial(gone.id, { groupId: g.id, date: '2026-03-04' }, s);
+    await services.leads.move(gone.id, { to: 'lost', lostReason: 'price' }, s);
+    const keen = await contactedLead(services, s, 'Keen');
+    const { trial: keenTrial } = await services.leads.bookTrial(keen.id, { groupId: g.id, date: '2026-03-04' }, s);
+    await services.leads.move(keen.id, { to: 'enrolled', groupId: g.id }, s);
+    expect((await services.groups.groupOccupancy(g.id, '2026-03-06')).taken).toBe(4);
+
+    clock.set(tash('2026-03-04T16:40'));
+    const pulledBack = await failure(services.leads.recordTrialResult(goneTrial.id, 'attended', s));
+    expect(pulledBack.code).toBe('INVALID_TRANSITION');
+    expect(pulledBack.fields).toHaveProperty('result');
+    const lost = await services.leads.get(gone.id, s);
+    expect([lost.status, lost.lost_reason]).toEqual(['lost', 'price']);
+    expect((await failure(services.leads.recordTrialResult(keenTrial.id, 'accepted', s))).code).toBe('INVALID_TRANSITION');
+    // the student holds one seat, not two
+    expect((await services.groups.groupOccupancy(g.id, '2026-03-06')).taken).toBe(4);
+    expect((await getTrialRow(keenTrial.id)).result).toBeNull();
+  });
+
+  async function getTrialRow(id: number) {
+    return database.db.selectFrom('trials').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
   it('refuses to enroll into a full group, waitlists the lead, and tells the waitlist (oldest first) when a student leaves', async () => {
     const { clock, services } = servicesFor(database, MON_10);
     const s = await addUser(services, { telegramUserId: 7001 });
