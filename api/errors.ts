@@ -140,9 +140,31 @@ export function validationError(error: z.ZodError, ...input: [unknown?]): AppErr
   return new AppError('VALIDATION', first ? `${first[0]}: ${first[1]}` : 'invalid input', fields);
 }
 
-/** The `defaultHook` of every router: a failed zod parse becomes the one error shape. */
+/**
+ * Field → message for every text of parsed input that holds a NUL character: PostgreSQL text cannot
+ * store one (the write fails there as a 500, while SQLite keeps it), and nobody types one on purpose.
+ */
+export function nulFields(data: unknown, path = '', out: Record<string, string> = Object.create(null)): Record<string, string> {
+  if (typeof data === 'string') {
+    if (data.includes('\u0000')) out[path || 'body'] ??= 'must not contain a NUL character';
+  } else if (Array.isArray(data)) {
+    for (const v of data) nulFields(v, path, out);
+  } else if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) nulFields(v, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+function fieldsError(fields: Record<string, string>): AppError {
+  const [first] = Object.entries(fields);
+  return new AppError('VALIDATION', first ? `${first[0]}: ${first[1]}` : 'invalid input', fields);
+}
+
+/** The `defaultHook` of every router: a failed zod parse (or a NUL in a text) becomes the one error shape. */
 export function validationHook(result: { success: boolean; error?: unknown; data?: unknown }): void {
   if (!result.success) throw validationError(result.error as z.ZodError, ...('data' in result ? [result.data] : []));
+  const nul = nulFields(result.data);
+  if (Object.keys(nul).length) throw fieldsError(nul);
 }
 
 const codeOfStatus: Record<number, ErrorCode> = {

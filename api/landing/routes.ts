@@ -5,7 +5,7 @@ import { t } from '../../core/i18n/i18n.js';
 import { AppError, validation } from '../../core/errors.js';
 import { normalizePhone } from '../../core/shared/phone.js';
 import { isActiveCourse, loadLandingContent } from '../../core/landing/content.js';
-import { errorResponses, zodFields } from '../errors.js';
+import { errorResponses, nulFields, zodFields } from '../errors.js';
 import { newRouter, type RouteDeps } from '../router.js';
 import { clientIp } from '../security.js';
 import { LANDING_CSP, UTM_KEYS, localizeFieldErrors, pickLang, renderLanding, renderNotice, renderThanks, type FormState, type Utm } from './page.js';
@@ -263,9 +263,10 @@ export function landingRoutes(deps: RouteDeps) {
       }
     },
     (async (result: { success: boolean; error?: unknown; data?: unknown }, c: Context) => {
-      if (result.success) return;
+      const nul = result.success ? nulFields(result.data) : {};
+      if (result.success && !Object.keys(nul).length) return;
       const raw = (result.data as Record<string, unknown> | undefined) ?? {};
-      const fields = zodFields(result.error as z.ZodError, raw);
+      const fields = result.success ? nul : zodFields(result.error as z.ZodError, raw);
       // the phone is checked by intake only after the rest passes; name every bad field in one answer
       if (!fields.phone && (typeof raw.phone === 'string' || typeof raw.phone === 'number')) {
         try {

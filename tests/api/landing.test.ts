@@ -411,6 +411,9 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       ['nothing at all', {}, { name: 'is required', phone: 'is required' }],
       ['no name and a bad phone', { phone: '12' }, { name: 'is required', phone: '"12" is not a valid phone number' }],
       ['an array', [], { body: 'must be an object' }],
+      // PostgreSQL text cannot hold a NUL: it was a 500 there (and stored as is on SQLite)
+      ['a name with a NUL character', { name: 'A\u0000B', phone: '+998901111111' }, { name: 'must not contain a NUL character' }],
+      ['a UTM value with a NUL character', { name: 'A', phone: '+998901111111', utm: { source: 'ig\u0000' } }, { 'utm.source': 'must not contain a NUL character' }],
     ] as const)('%s → 400 with a message a person can read', async (_label, body, fields) => {
       const res = await post(json(body));
       expect(res.status).toBe(400);
@@ -419,6 +422,14 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(error.fields).toEqual(fields);
       const [field, message] = Object.entries(fields)[0];
       expect(error.message).toBe(`${field}: ${message}`);
+    });
+
+    it('a NUL character in a form post → 400 naming the field, nothing stored', async () => {
+      const phone = nextPhone();
+      const res = await post(form({ name: 'Ali', phone, comment: 'call me\u0000' }));
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.fields).toEqual({ comment: 'must not contain a NUL character' });
+      expect(await ctx.db.selectFrom('leads').select('id').where('phone', '=', phone).executeTakeFirst()).toBeUndefined();
     });
 
     it('the optional course may be sent as `course` (a number or a digit string), in JSON and in a form post, and is documented', async () => {

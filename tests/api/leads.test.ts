@@ -58,6 +58,15 @@ describe.each(dialects())('staff API: leads, follow-ups, trials (%s)', (dialect)
       expect((await bad.json()).error.fields).toHaveProperty('phone');
       const unknown = await post('/api/leads', salesA, { name: 'X', phone: nextPhone(), source: 'instagram', assignedTo: salesB.id });
       expect((await unknown.json()).error.fields).toEqual({ assignedTo: 'unknown field' });
+      // PostgreSQL text cannot hold a NUL: a 500 there (stored as is on SQLite), so it is refused everywhere
+      const nulPhone = nextPhone();
+      const nul = await post('/api/leads', salesA, { name: 'A\u0000B', phone: nulPhone, source: 'instagram' });
+      expect(nul.status).toBe(400);
+      expect((await nul.json()).error.fields).toEqual({ name: 'must not contain a NUL character' });
+      expect(await ctx.db.selectFrom('leads').select('id').where('phone', '=', nulPhone).executeTakeFirst()).toBeUndefined();
+      const search = await get('/api/leads?q=a%00b', salesA);
+      expect(search.status).toBe(400);
+      expect((await search.json()).error.fields).toEqual({ q: 'must not contain a NUL character' });
       // keys every object inherits are unknown fields too, named like any other
       const inherited = await ctx.app.request('/api/leads', {
         method: 'POST',
