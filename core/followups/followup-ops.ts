@@ -176,8 +176,15 @@ export async function reshiftUserFollowUps(tx: Tx, ctx: OpsCtx, userId: number, 
     const notAfter = fu.kind.startsWith('trial_before') && fu.trial_id
       ? Date.parse((await tx.selectFrom('trials').select('starts_at').where('id', '=', fu.trial_id).executeTakeFirstOrThrow()).starts_at)
       : undefined;
-    const due = placeDue(sched, Math.max(+ctx.now, Date.parse(fu.due_at)), Date.parse(fu.due_at), notAfter);
-    if (due === null || due === Date.parse(fu.due_at)) continue;
+    // a trial reminder the leave pushes past its trial goes to the latest working moment before the
+    // trial (from now on, as at booking), or is skipped when there is none: never left inside the leave
+    const due = placeDue(sched, +ctx.now, Date.parse(fu.due_at), notAfter);
+    if (due === null) {
+      await tx.updateTable('follow_ups').set({ state: 'superseded', closed_at: ctx.now.toISOString() }).where('id', '=', fu.id).execute();
+      moved++;
+      continue;
+    }
+    if (due === Date.parse(fu.due_at)) continue;
     await tx.updateTable('follow_ups').set({ due_at: new Date(due).toISOString(), reminder_sent: 0 }).where('id', '=', fu.id).execute();
     moved++;
   }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
-import { addUser, servicesFor, tash } from '../support/fixtures.js';
+import { addCourse, addGroup, addUser, servicesFor, tash } from '../support/fixtures.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../core/services.js';
 import type { User } from '../../db/types.js';
@@ -61,6 +61,38 @@ describe.each(dialects())('leave and absence on %s', (dialect) => {
     expect((await failure(services.leave.approve(req.id, boss))).code).toBe('CONFLICT');
     // a second request over the same day is refused
     expect((await failure(services.leave.request({ startDate: '2026-03-03' }, s))).code).toBe('CONFLICT');
+  });
+
+  it('approving a leave that covers a trial reminder moves it to the last working moment before the trial, or skips it, never leaves it in the leave', async () => {
+    const { clock, services } = servicesFor(database, MON_10);
+    const s = await addUser(services);
+    const t = await addUser(services);
+    const boss = await addUser(services, { role: 'sales_manager' });
+    const course = await addCourse(database);
+    const g = await addGroup(database, course.id, { days: 'odd', start_time: '15:00' }); // Friday 03-06 15:00
+    const reminders = async (leadId: number) =>
+      (await database.db.selectFrom('follow_ups').select(['kind', 'due_at']).where('lead_id', '=', leadId).where('state', '=', 'open').orderBy('kind').execute()).map((f) => [f.kind, f.due_at]);
+    const a = await contactedLead(services, s);
+    await services.leads.bookTrial(a.id, { groupId: g.id, date: '2026-03-06' }, s);
+    const b = await contactedLead(services, t);
+    await services.leads.bookTrial(b.id, { groupId: g.id, date: '2026-03-06' }, t);
+    expect(await reminders(a.id)).toEqual([
+      ['trial_before_1d', tash('2026-03-05T15:00')],
+      ['trial_before_2h', tash('2026-03-06T13:00')],
+    ]);
+
+    // s is off on the trial's day: the 2 h reminder cannot wait for Saturday (after the trial)
+    await services.leave.approve((await services.leave.request({ startDate: '2026-03-06' }, s)).id, boss);
+    expect(await reminders(a.id)).toEqual([
+      ['trial_before_1d', tash('2026-03-05T15:00')],
+      ['trial_before_2h', tash('2026-03-05T17:59')],
+    ]);
+
+    // t is off from now until after the trial: no working moment is left before it
+    clock.set(tash('2026-03-05T10:00'));
+    const req = await services.leave.request({ startDate: '2026-03-05', endDate: '2026-03-06' }, t);
+    expect((await services.leave.approve(req.id, boss)).followUpsMoved).toBe(2);
+    expect(await reminders(b.id)).toEqual([]);
   });
 
   it('a partial-day leave covers only its hours', async () => {
