@@ -8,7 +8,7 @@ import { kvPurge } from '../core/shared/kv-state.js';
 import { errorBoundary, identify, privateOnly, requireStaff } from './access.js';
 import type { BotConfig, BotContext, BotDeps } from './context.js';
 import { CONVERSATION_KEY_PREFIX } from './conversation-kit.js';
-import { cancelFeature, conversationsPlugin } from './conversations.js';
+import { cancelFeature, chatLock, conversationsPlugin } from './conversations.js';
 import { miniAppBase } from './format.js';
 import { callsConversations, callsFeature } from './features/calls.js';
 import { followupsFeature } from './features/followups.js';
@@ -43,8 +43,9 @@ export const WEBHOOK_PATH = '/telegram/webhook';
 
 /**
  * The staff bot: one Composer per feature behind an error boundary. Order matters: the boundary
- * first; then who is writing; /start (the only thing open to strangers); the staff gate; the
- * conversations (state in the database) with /cancel ahead of them; the commands; fallbacks.
+ * first; then who is writing; /start (the only thing open to strangers); the staff gate; one update
+ * per chat at a time; the conversations (state in the database) with /cancel ahead of them; the
+ * commands; fallbacks.
  */
 export function createBot(opts: CreateBotOptions): CrmBot {
   const token = opts.config.TELEGRAM_BOT_TOKEN;
@@ -58,6 +59,7 @@ export function createBot(opts: CreateBotOptions): CrmBot {
   bot.use(identify(deps));
   bot.use(startFeature(deps));
   bot.use(requireStaff);
+  bot.use(chatLock(deps));
   bot.use(conversationsPlugin(deps));
   bot.use(cancelFeature());
   for (const conversation of [...leadsConversations(deps), ...callsConversations(deps), ...trialsConversations(deps), ...leaveConversations(deps)]) {

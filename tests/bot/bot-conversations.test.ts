@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
 import { addCourse, addGroup, addUser, tash } from '../support/fixtures.js';
-import { BotEmulator, last, type BotMessage, type TgUser } from '../support/bot-emulator.js';
+import { BOT_INFO, BotEmulator, last, type BotMessage, type TgUser } from '../support/bot-emulator.js';
 import type { User } from '../../db/types.js';
+import { silentLogger } from '../../core/deps.js';
+import { createServices } from '../../core/services.js';
+import { createBot } from '../../bot/bot.js';
 
 const CANCEL = '✖ Bekor qilish';
 
@@ -180,6 +183,29 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(last(await emu.say(tg, 'Ikki marta')).text).toBe("✅ Qo'ng'iroq yozildi: Restart Call — Javob bermadi.");
       const call = await database.db.selectFrom('lead_events').select('data').where('lead_id', '=', lead.id).where('type', '=', 'call_logged').executeTakeFirstOrThrow();
       expect(JSON.parse(call.data!)).toMatchObject({ outcome: 'no_answer', note: 'Ikki marta' });
+    });
+
+    it('two quick taps on the last button, taken side by side by two processes (webhook), log the call once', async () => {
+      const lead = await newLead('Double Dilshod', '91 200 00 05');
+      const pick = last(await emu.say(tg, '/call'));
+      const outcome = last(await emu.press(tg, pick, /Double Dilshod/));
+      const status = last(await emu.press(tg, outcome, 'Javob bermadi'));
+      const note = last(await emu.press(tg, status, "O'zgartirmaslik"));
+      const skip = note.buttons.find((b) => b.text === "⏭ O'tkazib yuborish")!.callback_data!;
+      // a second process on the same database, as behind a load balancer
+      const services2 = createServices({ db: database.db, dialect: database.dialect, clock: emu.clock, log: silentLogger, tz: emu.config.CRM_TIMEZONE });
+      const other = createBot({ services: services2, config: emu.config, log: silentLogger, apiRoot: emu.apiURL, botInfo: BOT_INFO });
+      await Promise.all([emu.bot.init(), other.init()]);
+      const tap = (n: number) => ({
+        update_id: 900_000 + n,
+        callback_query: { id: `tap${n}`, from: { id: tg.id, is_bot: false, first_name: 'G' }, chat_instance: 'c', data: skip, message: { message_id: note.messageId, date: 1, chat: { id: tg.id, type: 'private', first_name: 'G' }, text: note.text } },
+      });
+      await Promise.all([emu.bot.handleUpdate(tap(1) as never), other.handleUpdate(tap(2) as never)]);
+      expect((await emu.read(tg)).map((m) => m.text)).toEqual(["✅ Qo'ng'iroq yozildi: Double Dilshod — Javob bermadi."]);
+      const calls = await database.db.selectFrom('lead_events').select('id').where('lead_id', '=', lead.id).where('type', '=', 'call_logged').execute();
+      expect(calls).toHaveLength(1);
+      expect(await conversationRows()).toBe(0);
+      expect(await database.db.selectFrom('kv_state').select('key').where('key', 'like', 'lock:%').execute()).toEqual([]);
     });
   });
 
