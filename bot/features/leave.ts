@@ -2,6 +2,7 @@ import { Composer, type Context } from 'grammy';
 import { createConversation } from '@grammyjs/conversations';
 import { AppError } from '../../core/errors.js';
 import { can } from '../../core/policy/policy.js';
+import { LEAVE_REASON_MAX } from '../../core/leave/leave.js';
 import { addLocalDays, localDate } from '../../core/worktime/worktime.js';
 import { staffOf, type BotContext, type BotDeps } from '../context.js';
 import { makeKit, type Convo, type ConvoArgs } from '../conversation-kit.js';
@@ -53,7 +54,9 @@ export function requestLeaveConversation(deps: BotDeps) {
       if (times === undefined) question = k.tr('bot.leave.bad_times');
     }
 
-    const reason = await k.askPlain(k.tr('bot.leave.ask_reason'));
+    let reason = await k.askPlain(k.tr('bot.leave.ask_reason'));
+    // asked again here: refused by the core, the whole form would be lost for one over-long answer
+    while (reason.length > LEAVE_REASON_MAX) reason = await k.askPlain(k.tr('bot.leave.long_reason', { max: LEAVE_REASON_MAX, n: reason.length }));
     const input = { startDate, endDate, startTime: times?.start ?? null, endTime: times?.end ?? null, reason };
     const sent = await k.core(async () => {
       const leave = await deps.services.leave.request(input, await deps.services.users.get(args.userId));

@@ -12,6 +12,9 @@ import { addLocalDays, isLocalDay, localDate, localInstant } from '../worktime/w
 const localDay = z.string().refine(isLocalDay, 'must be a date YYYY-MM-DD');
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
+/** The longest reason a request or a rejection may give. */
+export const LEAVE_REASON_MAX = 1000;
+
 export const leaveInputSchema = z.object({
   startDate: localDay,
   endDate: localDay.optional(),
@@ -19,7 +22,7 @@ export const leaveInputSchema = z.object({
   startTime: time.nullable().optional(),
   /** … and ends at this local time on the end date */
   endTime: time.nullable().optional(),
-  reason: z.string().trim().max(1000).nullable().optional(),
+  reason: z.string().trim().max(LEAVE_REASON_MAX).nullable().optional(),
 });
 export type LeaveInput = z.input<typeof leaveInputSchema>;
 
@@ -145,7 +148,7 @@ export function createLeaveService(deps: CoreDeps) {
     assertCan(actor, 'leave.decide');
     const text = reason?.trim();
     if (!text) throw validation('reason', 'say why the request is rejected');
-    if (text.length > 1000) throw validation('reason', 'at most 1000 characters');
+    if (text.length > LEAVE_REASON_MAX) throw validation('reason', `at most ${LEAVE_REASON_MAX} characters`);
     return tx(deps, async (t) => {
       const l = await getLeave(t, id);
       if (l.status !== 'pending') throw new AppError('CONFLICT', `The request is already ${l.status}`);

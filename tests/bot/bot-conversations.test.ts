@@ -286,6 +286,20 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(rows[0]).toMatchObject({ end_date: '2026-11-26', start_time: null, end_time: null });
     });
 
+    it('an over-long reason is asked for again, shorter, and the answers before it are kept', async () => {
+      const start = last(await emu.say(tg, '/leave'));
+      expect(start.text).toContain("Ta'til qaysi kundan?");
+      await emu.say(tg, '14.12.2026');
+      const hours = last(await emu.say(tg, '15.12.2026'));
+      await emu.press(tg, hours, 'Butun kun');
+      const again = last(await emu.say(tg, 'Uzoq sabab. '.repeat(100).trim()));
+      expect(again.text).toBe("Sabab 1000 belgidan oshmasin (hozir 1199). Qisqaroq yozing:");
+      expect(await database.db.selectFrom('leave_requests').select('id').where('start_date', '=', '2026-12-14').execute()).toHaveLength(0);
+      expect(last(await emu.say(tg, "To'y")).text).toBe("✅ Ta'til so'rovi yuborildi: 14.12.2026 — 15.12.2026. Menejer qarorini kuting.");
+      const rows = await database.db.selectFrom('leave_requests').select(['end_date', 'reason']).where('start_date', '=', '2026-12-14').execute();
+      expect(rows).toEqual([{ end_date: '2026-12-15', reason: "To'y" }]);
+    });
+
     it('is refused to a manager (leave requests are for salespeople), politely', async () => {
       expect(last(await emu.say(managerTg, '/leave')).text).toBe('Bu amal sizga ruxsat etilmagan.');
     });

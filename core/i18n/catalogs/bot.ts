@@ -128,6 +128,7 @@ export default {
     'bot.leave.whole_day': 'Butun kun',
     'bot.leave.bad_times': 'Vaqtni tushunmadim. Masalan: 14:00-18:00',
     'bot.leave.ask_reason': 'Sababini yozing:',
+    'bot.leave.long_reason': "Sabab {max} belgidan oshmasin (hozir {n}). Qisqaroq yozing:",
     'bot.leave.sent': "✅ Ta'til so'rovi yuborildi: {from} — {to}{times}. Menejer qarorini kuting.",
   },
   ru: {
@@ -257,6 +258,7 @@ export default {
     'bot.leave.whole_day': 'Весь день',
     'bot.leave.bad_times': 'Не понял время. Например: 14:00-18:00',
     'bot.leave.ask_reason': 'Напишите причину:',
+    'bot.leave.long_reason': 'Причина — не длиннее {max} символов (сейчас {n}). Напишите короче:',
     'bot.leave.sent': '✅ Запрос на отпуск отправлен: {from} — {to}{times}. Ждите решения менеджера.',
   },
   en: {
@@ -386,6 +388,7 @@ export default {
     'bot.leave.whole_day': 'Whole day',
     'bot.leave.bad_times': "I couldn't read that. E.g. 14:00-18:00",
     'bot.leave.ask_reason': 'What is the reason?',
+    'bot.leave.long_reason': 'The reason can be at most {max} characters (this one has {n}). Please write it shorter:',
     'bot.leave.sent': '✅ Leave request sent: {from} — {to}{times}. Your manager will decide.',
   },
 };
