@@ -6,7 +6,7 @@ import { tx, type CoreDeps } from '../deps.js';
 import { assertCan, type PolicyUser } from '../policy/policy.js';
 import { parseOrThrow } from '../users/users.js';
 import { addLocalDays, isLocalDay, localDate } from '../worktime/worktime.js';
-import { getGroup, isLessonDay, LESSON_DAYS, occupancyBand, type Band } from './groups.js';
+import { getGroup, isLessonDay, LESSON_DAYS, notifyWaitlist, occupancyBand, type Band } from './groups.js';
 
 export interface Occupancy {
   taken: number;
@@ -206,7 +206,11 @@ export function createGroupService(deps: CoreDeps) {
       await validateGroup(t, row);
       const { id: _id, ...patch } = row;
       await t.updateTable('study_groups').set(patch).where('id', '=', id).execute();
-      return getGroup(t, id);
+      const updated = await getGroup(t, id);
+      // more capacity (or fewer students) frees spots like a student leaving does: the waitlist hears (SPEC §6.1)
+      const free = (x: StudyGroup) => (x.active ? Math.max(0, x.capacity - x.current_students) : 0);
+      if (free(updated) > free(g)) await notifyWaitlist(t, { tz: deps.tz, now: deps.clock.now() }, updated);
+      return updated;
     });
   }
 

@@ -233,6 +233,25 @@ describe.each(dialects())('groups, rooms and trials on %s', (dialect) => {
     expect((await getTrialRow(keenTrial.id)).result).toBeNull();
   });
 
+  it('an admin raising a full group’s capacity frees spots: the waitlist is told; a change that frees nothing tells nobody', async () => {
+    const { services } = servicesFor(database, MON_10);
+    const s = await addUser(services, { telegramUserId: 7101 });
+    const admin = await addUser(services, { role: 'admin' });
+    const course = await addCourse(database);
+    const g = await addGroup(database, course.id, { name: 'Morning', capacity: 2, current_students: 2 });
+    const lead = await contactedLead(services, s, 'Waiting');
+    await services.leads.move(lead.id, { to: 'interested' }, s);
+    expect((await failure(services.leads.enroll(lead.id, { groupId: g.id }, s))).code).toBe('GROUP_FULL');
+    await services.leads.waitlist(lead.id, g.id, s);
+    const told = async () => (await database.db.selectFrom('outbox').selectAll().where('kind', '=', 'waitlist_spot_freed').execute()).map((r) => [r.chat_id, JSON.parse(r.payload).leadId]);
+
+    await services.groups.updateGroup(g.id, { name: 'Morning A' }, admin);
+    expect(await told()).toEqual([]);
+    await services.groups.updateGroup(g.id, { capacity: 3 }, admin);
+    expect(await told()).toEqual([['7101', lead.id]]);
+    expect((await services.leads.enroll(lead.id, { groupId: g.id }, s)).status).toBe('enrolled');
+  });
+
   async function getTrialRow(id: number) {
     return database.db.selectFrom('trials').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
