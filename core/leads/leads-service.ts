@@ -14,11 +14,20 @@ import { addNoteTx, enrollTx, logCallTx, moveTx, recordTrialResultTx, type CallI
 import { isOpen, OPEN_STATUSES } from './statuses.js';
 import { kvDelete, kvGet, kvSet } from '../shared/kv-state.js';
 import { activeSalesperson } from '../users/users.js';
+import { assertCan, type Action } from '../policy/policy.js';
 
 /** kv_state key: the newest queued lead managers were told about, and when */
 const UNASSIGNED_TOLD = 'scheduler:unassigned-waiting-told';
 
 const isManager = (a: Actor) => a?.role === 'admin' || a?.role === 'sales_manager';
+
+/**
+ * SPEC §10 trials row: a sales manager views trials and corrects results; booking, moving and
+ * cancelling are the lead's salesperson's (and an admin's). The lead's ownership was checked first.
+ */
+function assertTrialAction(actor: Actor, action: Extract<Action, 'trial.book' | 'trial.move' | 'trial.cancel'>, lead: Lead) {
+  if (actor) assertCan(actor, action, { ownerId: lead.assigned_to }, 'trial');
+}
 
 export interface LeadListFilter {
   assignedTo?: number | null;
@@ -110,7 +119,12 @@ export function createLeadService(deps: CoreDeps) {
   }
 
   async function move(id: number, input: MoveInput, actor: Actor) {
-    return tx(deps, async (t) => moveTx(t, ctx(), await leadFor(t, id, actor), input, actor));
+    return tx(deps, async (t) => {
+      const lead = await leadFor(t, id, actor);
+      // a move to trial_registered books a trial
+      if (input.to === 'trial_registered') assertTrialAction(actor, 'trial.book', lead);
+      return moveTx(t, ctx(), lead, input, actor);
+    });
   }
 
   async function correctStatus(id: number, input: MoveInput & { reason: string }, actor: Actor) {
@@ -128,6 +142,7 @@ export function createLeadService(deps: CoreDeps) {
   async function bookTrial(id: number, slot: TrialSlot, actor: Actor) {
     return tx(deps, async (t) => {
       const lead = await leadFor(t, id, actor);
+      assertTrialAction(actor, 'trial.book', lead);
       const moved = await moveTx(t, ctx(), lead, { to: 'trial_registered', trial: slot }, actor);
       const trial = await t.selectFrom('trials').selectAll().where('lead_id', '=', id).orderBy('id', 'desc').executeTakeFirstOrThrow();
       return { lead: moved, trial };
@@ -148,6 +163,7 @@ export function createLeadService(deps: CoreDeps) {
   async function moveTrial(trialId: number, slot: TrialSlot, actor: Actor) {
     return tx(deps, async (t) => {
       const { trial, lead } = await trialAndLead(t, trialId, actor);
+      assertTrialAction(actor, 'trial.move', lead);
       return moveTrialTx(t, ctx(), trial, lead, slot, actor);
     });
   }
@@ -155,6 +171,7 @@ export function createLeadService(deps: CoreDeps) {
   async function cancelTrial(trialId: number, actor: Actor, reason?: string) {
     return tx(deps, async (t) => {
       const { trial, lead } = await trialAndLead(t, trialId, actor);
+      assertTrialAction(actor, 'trial.cancel', lead);
       return cancelTrialTx(t, ctx(), trial, lead, actor, reason);
     });
   }

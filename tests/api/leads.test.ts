@@ -305,6 +305,41 @@ describe.each(dialects())('staff API: leads, follow-ups, trials (%s)', (dialect)
         await ctx.db.updateTable('study_groups').set({ current_students: 0 }).where('id', '=', group.id).execute();
       }
     });
+    it("trials are the salesperson's: a sales manager may not book, move or cancel one (403, nothing written) but corrects a result; an admin may do all", async () => {
+      const lead = await newLeadOf(salesA, { courseId: course.id });
+      await post(`/api/leads/${lead.id}/status`, salesA, { to: 'contacted' });
+      const byManager = await post(`/api/leads/${lead.id}/trials`, manager, { groupId: group.id, date: '2026-11-25' });
+      expect(byManager.status).toBe(403);
+      expect((await byManager.json()).error.code).toBe('FORBIDDEN');
+      const viaStatus = await post(`/api/leads/${lead.id}/status`, manager, { to: 'trial_registered', trial: { groupId: group.id, date: '2026-11-25' } });
+      expect(viaStatus.status).toBe(403);
+      expect(await ctx.db.selectFrom('trials').select('id').where('lead_id', '=', lead.id).execute()).toHaveLength(0);
+      expect((await (await get(`/api/leads/${lead.id}`, salesA)).json()).lead.status).toBe('contacted');
+
+      const trial = (await (await post(`/api/leads/${lead.id}/trials`, salesA, { groupId: group.id, date: '2026-11-25' })).json()).trial;
+      expect((await post(`/api/trials/${trial.id}/move`, manager, { groupId: group.id, date: '2026-11-27' })).status).toBe(403);
+      expect((await post(`/api/trials/${trial.id}/cancel`, manager, { reason: 'manager thinks so' })).status).toBe(403);
+      const kept = await ctx.db.selectFrom('trials').selectAll().where('id', '=', trial.id).executeTakeFirstOrThrow();
+      expect(kept).toMatchObject({ date: '2026-11-25', cancelled: 0 });
+
+      const at = ctx.clock.now();
+      ctx.clock.set('2026-11-25T11:00:00.000Z');
+      try {
+        expect((await post(`/api/trials/${trial.id}/result`, salesA, { result: 'attended' })).status).toBe(200);
+        const corrected = await post(`/api/trials/${trial.id}/result`, manager, { result: 'not_attended', reason: 'the teacher says no' });
+        expect(corrected.status).toBe(200);
+      } finally {
+        ctx.clock.set(at);
+      }
+
+      const other = await newLeadOf(salesB, { courseId: course.id });
+      await post(`/api/leads/${other.id}/status`, salesB, { to: 'contacted' });
+      const byAdmin = await post(`/api/leads/${other.id}/trials`, admin, { groupId: group.id, date: '2026-11-27' });
+      expect(byAdmin.status).toBe(201);
+      const adminTrial = (await byAdmin.json()).trial;
+      expect((await post(`/api/trials/${adminTrial.id}/move`, admin, { groupId: group.id, date: '2026-11-30' })).status).toBe(200);
+      expect((await post(`/api/trials/${adminTrial.id}/cancel`, admin, {})).status).toBe(200);
+    });
   });
 
   describe('manager routes', () => {

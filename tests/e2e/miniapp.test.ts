@@ -514,6 +514,19 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await queued.first().getByTestId('assign').click();
     await expect.poll(() => queued.count(), { timeout: 10_000 }).toBe(0);
     expect((await db().selectFrom('leads').select('assigned_to').where('id', '=', leads['Queue Lead']).executeTakeFirstOrThrow()).assigned_to).toBe(salesB.id);
+
+    // SPEC §10: a sales manager sees a salesperson's trial and may correct its result, but booking,
+    // moving and cancelling are the salesperson's: none of those controls is offered
+    const s = app.services;
+    await s.leads.move(leads['Boris Lead'], { to: 'contacted' }, salesB);
+    const date = new Date(Date.now() + 5 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Tashkent' });
+    await s.leads.bookTrial(leads['Boris Lead'], { groupId, date }, salesB);
+    await goHash(page, `#/lead/${leads['Boris Lead']}`);
+    await page.getByTestId('trial').waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('trial').textContent()).toContain('EN-Evening');
+    expect(await page.getByTestId('move-trial').count()).toBe(0);
+    expect(await page.getByTestId('cancel-trial').count()).toBe(0);
+    expect(await page.getByTestId('book-trial').count()).toBe(0);
     await context.close();
   });
 

@@ -23,6 +23,8 @@ const VIA_SCREEN: Partial<Record<LeadStatus, 'book' | 'enroll'>> = { trial_regis
 export default function Lead({ id, me }: { id: number; me: Me }) {
   const { t, lang } = useI18n();
   const manager = isManager(me);
+  // SPEC §10: a sales manager views trials and corrects results; booking, moving and cancelling are the salesperson's (and an admin's)
+  const handlesTrials = me.role !== 'sales_manager';
   const details = useAsync(() => call(api.api.leads[':id'].$get({ param: { id: String(id) } })), [id]);
   const offers = useAsync(() => call(api.api.leads[':id'].offers.$get({ param: { id: String(id) } })), [id, details.data?.lead.status]);
   const catalog = useAsync(() => Promise.all([loadCourses(), loadGroupNames()]), []);
@@ -145,7 +147,7 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
         {(d) => {
           const l = d.lead;
           const status = l.status as LeadStatus;
-          const next = status === 'enrolled' && !manager ? [] : TRANSITIONS[status] ?? [];
+          const next = (status === 'enrolled' && !manager ? [] : TRANSITIONS[status] ?? []).filter((s) => handlesTrials || s !== 'trial_registered');
           const reasons = LOST_REASONS.filter((r) => (status === 'enrolled' ? r === 'left' : r !== 'left'));
           const openFollowUps = d.followUps.filter((f) => f.state === 'open');
           const closedFollowUps = d.followUps.filter((f) => f.state !== 'open');
@@ -293,7 +295,7 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
                 title={t('ma.lead.trials')}
                 testId="trials-section"
                 extra={
-                  TRANSITIONS[status]?.includes('trial_registered') ? (
+                  handlesTrials && TRANSITIONS[status]?.includes('trial_registered') ? (
                     <button type="button" className="link-btn" onClick={() => navigate({ name: 'book', leadId: id })} data-testid="book-trial">
                       + {t('ma.trial.book')}
                     </button>
@@ -318,10 +320,12 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
                               <div className="chips">
                                 <Chip onClick={() => void trialResult(tr, 'attended')}>{t('ma.trial.result.attended')}</Chip>
                                 <Chip onClick={() => void trialResult(tr, 'not_attended')}>{t('ma.trial.result.not_attended')}</Chip>
-                                <Chip onClick={() => navigate({ name: 'book', leadId: id, trialId: tr.id })} testId="move-trial">
-                                  {t('ma.trial.move')}
-                                </Chip>
-                                {confirmCancel === tr.id ? (
+                                {!handlesTrials ? null : (
+                                  <Chip onClick={() => navigate({ name: 'book', leadId: id, trialId: tr.id })} testId="move-trial">
+                                    {t('ma.trial.move')}
+                                  </Chip>
+                                )}
+                                {!handlesTrials ? null : confirmCancel === tr.id ? (
                                   <Chip tone="danger" onClick={() => void cancelTrial(tr)} testId="confirm-cancel-trial">
                                     {t('ma.trial.confirm_cancel')}
                                   </Chip>
