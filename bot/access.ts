@@ -1,6 +1,6 @@
 import type { MiddlewareFn } from 'grammy';
 import { AppError, type ErrorCode } from '../core/errors.js';
-import { asLang, t } from '../core/i18n/i18n.js';
+import { asLang, hasKey, t } from '../core/i18n/i18n.js';
 import type { BotContext, BotDeps } from './context.js';
 
 /**
@@ -53,8 +53,39 @@ export interface ErrorInfo {
   message: string;
 }
 
+const statusLabel = (lang: BotContext['lang'], status: string) => (hasKey(`status.${status}`) ? t(lang, `status.${status}`) : null);
+
+/**
+ * The refusals a bot user meets (a button pressed twice, a lead moved meanwhile, a snooze too many)
+ * in the user's words: the core's message is English, meant for logs and API clients.
+ */
+function knownRefusal(lang: BotContext['lang'], err: ErrorInfo): string | null {
+  const msg = err.message;
+  if (err.code === 'CONFLICT') {
+    const n = /snoozed at most (\d+)/.exec(msg);
+    if (n) return t(lang, 'bot.error.snooze_limit', { n: n[1] });
+    if (/follow-up/i.test(msg)) return t(lang, 'bot.error.followup_closed');
+    if (/leave request for this period/i.test(msg)) return t(lang, 'bot.error.leave_overlap');
+  }
+  if (err.code === 'INVALID_TRANSITION') {
+    const move = /cannot move from (\w+) to (\w+)/.exec(msg);
+    const from = move && statusLabel(lang, move[1]);
+    const to = move && statusLabel(lang, move[2]);
+    // the move table refuses a move to the status the lead is already in (someone else got there first)
+    if (from && to && move[1] === move[2]) return t(lang, 'bot.error.already_status', { status: to });
+    if (from && to) return t(lang, 'bot.error.transition', { from, to });
+    const already = /already (\w+)/.exec(msg);
+    const status = already && statusLabel(lang, already[1]);
+    if (status) return t(lang, 'bot.error.already_status', { status });
+    const trial = /trial cannot be booked for a lead in status (\w+)/.exec(msg);
+    const current = trial && statusLabel(lang, trial[1]);
+    if (current) return t(lang, 'bot.error.trial_status', { status: current });
+  }
+  return null;
+}
+
 export function errorText(lang: BotContext['lang'], err: ErrorInfo): string {
-  return t(lang, ERROR_KEYS[err.code] ?? 'bot.error.internal', { detail: err.message });
+  return knownRefusal(lang, err) ?? t(lang, ERROR_KEYS[err.code] ?? 'bot.error.internal', { detail: err.message });
 }
 
 /** Answers in the medium the update came in: an alert for a button, a message otherwise. */

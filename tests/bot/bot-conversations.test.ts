@@ -185,6 +185,19 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(JSON.parse(call.data!)).toMatchObject({ outcome: 'no_answer', note: 'Ikki marta' });
     });
 
+    it('a lead moved elsewhere meanwhile: the refused move is told in Uzbek, the call is still logged', async () => {
+      const lead = await newLead('Moved Meanwhile', '91 200 00 06');
+      const pick = last(await emu.say(tg, '/call'));
+      const outcome = last(await emu.press(tg, pick, /Moved Meanwhile/));
+      const status = last(await emu.press(tg, outcome, 'Gaplashildi'));
+      await emu.services.leads.move(lead.id, { to: 'contacted' }, sales); // e.g. from the Mini App
+      const note = last(await emu.press(tg, status, 'Aloqa qilindi'));
+      const replies = await emu.press(tg, note, "⏭ O'tkazib yuborish");
+      expect(replies.map((m) => m.text)).toEqual(['Lid allaqachon «Aloqa qilindi» holatida.', "✅ Qo'ng'iroq yozildi: Moved Meanwhile — Gaplashildi."]);
+      const calls = await database.db.selectFrom('lead_events').select('id').where('lead_id', '=', lead.id).where('type', '=', 'call_logged').execute();
+      expect(calls).toHaveLength(1);
+    });
+
     it('two quick taps on the last button, taken side by side by two processes (webhook), log the call once', async () => {
       const lead = await newLead('Double Dilshod', '91 200 00 05');
       const pick = last(await emu.say(tg, '/call'));
@@ -230,6 +243,15 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       const dates = last(await emu.press(tg, next, /EN-1/));
       expect(dates.buttons[0].text).toBe('27.11.2026 15:00 — 1 joy');
       await emu.say(tg, '/cancel');
+    });
+
+    it('a lead lost while the date was being chosen: the refusal names both statuses in Uzbek; nothing is booked', async () => {
+      const lead = await newLead('Trial Lost', '93 300 00 05', 'contacted');
+      const group = last(await emu.press(tg, last(await emu.say(tg, '/trial')), /Trial Lost/));
+      const date = last(await emu.press(tg, group, /EN-1/));
+      await emu.services.leads.move(lead.id, { to: 'lost', lostReason: 'price' }, sales);
+      expect(last(await emu.press(tg, date, date.buttons[0].text)).text).toBe("Lidni «Yo'qotilgan» holatidan «Sinovga yozildi» holatiga o'tkazib bo'lmaydi.");
+      expect(await database.db.selectFrom('trials').select('id').where('lead_id', '=', lead.id).execute()).toHaveLength(0);
     });
 
     it('can be cancelled; nothing is booked', async () => {

@@ -69,7 +69,22 @@ describe.each(dialects())('bot: error boundary and notification buttons (%s)', (
     expect(lastCall('editMessageText').text).toBe('⏰ Bog‘lanish vaqti keldi: Notified Nigora\n\n✅ Bajarildi: Notified Nigora');
     await callback(8101, `fu:done:${fu.id}`);
     const refusal = lastCall('answerCallbackQuery');
-    expect(refusal).toMatchObject({ show_alert: true, text: "Bajarib bo'lmadi: The follow-up is already done" });
+    // in the user's words, not the core's English
+    expect(refusal).toMatchObject({ show_alert: true, text: "Bu vazifa allaqachon yopilgan (bajarilgan yoki lid holati o'zgargan). Ro'yxat: /followups" });
+  });
+
+  it('a fourth snooze is refused in the user language, saying why, and changes nothing', async () => {
+    await services.users.update(sales.id, { language: 'ru' });
+    try {
+      const { lead } = await services.leads.intake({ name: 'Snoozy Sanjar', phone: '90 800 00 03', source: 'instagram' }, sales);
+      const fu = await database.db.selectFrom('follow_ups').select(['id', 'due_at']).where('lead_id', '=', lead.id).executeTakeFirstOrThrow();
+      await database.db.updateTable('follow_ups').set({ snooze_count: 3 }).where('id', '=', fu.id).execute();
+      await callback(8101, `fu:h1:${fu.id}`);
+      expect(lastCall('answerCallbackQuery')).toMatchObject({ show_alert: true, text: 'Эту задачу нельзя откладывать больше 3 раз. Выполните её или напишите менеджеру.' });
+      expect(await database.db.selectFrom('follow_ups').select(['due_at', 'snooze_count']).where('id', '=', fu.id).executeTakeFirstOrThrow()).toEqual({ due_at: fu.due_at, snooze_count: 3 });
+    } finally {
+      await services.users.update(sales.id, { language: 'uz' });
+    }
   });
 
   it("a notification's snooze button offers +1 hour and tomorrow; tomorrow lands at the person's shift start", async () => {
