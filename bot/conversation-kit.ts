@@ -1,5 +1,6 @@
 import { InlineKeyboard, type Context } from 'grammy';
 import type { Conversation, VersionedStateStorage, ConversationData } from '@grammyjs/conversations';
+import type { Role } from '../db/types.js';
 import { AppError } from '../core/errors.js';
 import { t, type Lang } from '../core/i18n/i18n.js';
 import { kvDelete, kvGet, kvSet } from '../core/shared/kv-state.js';
@@ -18,6 +19,8 @@ export type Convo = Conversation<BotContext, Context>;
 /** What a conversation is entered with (JSON; kept in its state). */
 export interface ConvoArgs {
   userId: number;
+  /** the user's role when the conversation started (what it may offer; the core checks again) */
+  role?: Role;
   lang: Lang;
   chatId: number;
   /** a lead chosen before entering (a "log call" / "book trial" button) */

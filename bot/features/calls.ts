@@ -37,7 +37,9 @@ export function logCallConversation(deps: BotDeps) {
     if (outcome.kind !== 'option') return;
 
     let move: { to: LeadStatus; lostReason?: string; lostReasonText?: string } | null = null;
-    const targets = (TRANSITIONS[lead.status] ?? []).filter((s) => !NOT_FROM_A_CALL.includes(s));
+    // a student leaving the course (enrolled → lost) is recorded by managers only: not offered to others
+    const manager = args.role === 'admin' || args.role === 'sales_manager';
+    const targets = (TRANSITIONS[lead.status] ?? []).filter((s) => !NOT_FROM_A_CALL.includes(s) && !(lead.status === 'enrolled' && s === 'lost' && !manager));
     if (targets.length) {
       const status = await k.choose(
         k.tr('bot.call.ask_status', { status: k.tr(`status.${lead.status}`) }),
@@ -47,11 +49,16 @@ export function logCallConversation(deps: BotDeps) {
       if (status.kind === 'option' && status.value) {
         move = { to: status.value as LeadStatus };
         if (move.to === 'lost') {
-          const reasons = LOST_REASONS.filter((r) => r !== 'left' || lead.status === 'enrolled');
-          const reason = await k.choose(k.tr('bot.call.ask_lost_reason'), reasons.map((r) => ({ value: r as string, label: k.tr(`lost.${r}`) })), { columns: 2 });
-          if (reason.kind !== 'option') return;
-          move.lostReason = reason.value;
-          if (reason.value === 'other') move.lostReasonText = await k.askPlain(k.tr('bot.call.ask_lost_text'));
+          if (lead.status === 'enrolled') {
+            // the only reason the core takes for a student: nothing to ask
+            move.lostReason = 'left';
+          } else {
+            const reasons = LOST_REASONS.filter((r) => r !== 'left');
+            const reason = await k.choose(k.tr('bot.call.ask_lost_reason'), reasons.map((r) => ({ value: r as string, label: k.tr(`lost.${r}`) })), { columns: 2 });
+            if (reason.kind !== 'option') return;
+            move.lostReason = reason.value;
+            if (reason.value === 'other') move.lostReasonText = await k.askPlain(k.tr('bot.call.ask_lost_text'));
+          }
         }
       }
     }
@@ -113,13 +120,13 @@ export function callsFeature(): Composer<BotContext> {
   const c = new Composer<BotContext>();
   c.command('call', async (ctx) => {
     const user = assertMayLogCalls(ctx);
-    await enterConversation(ctx, LOG_CALL, { userId: user.id, lang: ctx.lang, chatId: ctx.chat!.id });
+    await enterConversation(ctx, LOG_CALL, { userId: user.id, role: user.role, lang: ctx.lang, chatId: ctx.chat!.id });
   });
   // the 📞 button on a follow-up or a lead notification: the lead is already chosen
   c.callbackQuery(/^call:(\d+)$/, async (ctx) => {
     const user = assertMayLogCalls(ctx);
     await ctx.answerCallbackQuery();
-    await enterConversation(ctx, LOG_CALL, { userId: user.id, lang: ctx.lang, chatId: ctx.chat!.id, leadId: Number(ctx.match[1]) });
+    await enterConversation(ctx, LOG_CALL, { userId: user.id, role: user.role, lang: ctx.lang, chatId: ctx.chat!.id, leadId: Number(ctx.match[1]) });
   });
   return c;
 }

@@ -198,6 +198,32 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(calls).toHaveLength(1);
     });
 
+    it("an old 📞 button of a student: a salesperson is not offered 'lost'; a manager records the student leaving without a reason question, freeing the seat", async () => {
+      const lead = await newLead('Student Sobir', '91 200 00 07', 'contacted');
+      await emu.services.leads.move(lead.id, { to: 'interested' }, sales);
+      await emu.services.leads.enroll(lead.id, { groupId }, sales);
+      const seats = async () => (await database.db.selectFrom('study_groups').select('current_students').where('id', '=', groupId).executeTakeFirstOrThrow()).current_students;
+      expect(await seats()).toBe(2);
+
+      await emu.pressData(tg, { messageId: 1 }, `call:${lead.id}`);
+      const outcome = last(await emu.read(tg));
+      expect(outcome.text).toContain('Student Sobir, +998912000007 (Kursga yozildi)');
+      // no status question: there is nothing a salesperson may move a student to
+      const note = last(await emu.press(tg, outcome, 'Gaplashildi'));
+      expect(note.text).toContain('Izoh');
+      expect(last(await emu.press(tg, note, "⏭ O'tkazib yuborish")).text).toBe("✅ Qo'ng'iroq yozildi: Student Sobir — Gaplashildi.");
+
+      await emu.pressData(managerTg, { messageId: 1 }, `call:${lead.id}`);
+      const status = last(await emu.press(managerTg, last(await emu.read(managerTg)), 'Gaplashildi'));
+      expect(status.buttons.map((b) => b.text)).toEqual(["O'zgartirmaslik", "Yo'qotilgan", CANCEL]);
+      const managerNote = last(await emu.press(managerTg, status, "Yo'qotilgan"));
+      expect(managerNote.text).toContain('Izoh');
+      const done = last(await emu.say(managerTg, "Boshqa shaharga ko'chdi"));
+      expect(done.text).toBe("✅ Qo'ng'iroq yozildi: Student Sobir — Gaplashildi.\nYangi holat: Yo'qotilgan.");
+      expect(await database.db.selectFrom('leads').select(['status', 'lost_reason']).where('id', '=', lead.id).executeTakeFirstOrThrow()).toEqual({ status: 'lost', lost_reason: 'left' });
+      expect(await seats()).toBe(1);
+    });
+
     it('two quick taps on the last button, taken side by side by two processes (webhook), log the call once', async () => {
       const lead = await newLead('Double Dilshod', '91 200 00 05');
       const pick = last(await emu.say(tg, '/call'));
