@@ -29,8 +29,8 @@ export interface ConvoArgs {
 
 /** A conversation waiting longer than this for an answer is closed on the next update. */
 export const INACTIVITY_MS = 30 * 60_000;
-/** Bump when a conversation's steps change: older stored states are then dropped, not misreplayed. */
-export const CONVERSATION_STATE_VERSION = 1;
+/** Bump when a conversation's steps (or its buttons' data) change: older stored states are then dropped, not misreplayed. */
+export const CONVERSATION_STATE_VERSION = 2;
 export const CONVERSATION_KEY_PREFIX = 'conv:';
 export const CANCEL_DATA = 'cx';
 const CHOICE = 'cv:';
@@ -61,6 +61,12 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
   const api = ctx0.api;
   const chatId = args.chatId;
   let step = 0;
+  // Every conversation numbers its questions from 1, so a button's data also names the conversation
+  // (the update that started it: the same on every replay). Else a button left under a dropped
+  // form's question would answer the new form's question of the same number.
+  const tag = ctx0.update.update_id.toString(36);
+  const buttonData = (id: number, answer: string | number) => `${CHOICE}${tag}.${id}:${answer}`;
+  const answerOf = (id: number, pressed: string) => new RegExp(`^${CHOICE}${tag}\\.${id}:(\\d+|skip)$`).exec(pressed);
 
   const nowMs = () => conversation.external(() => clockOf(deps).now().getTime());
 
@@ -122,10 +128,10 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
     const kb = new InlineKeyboard();
     const columns = opts.columns ?? 1;
     options.forEach((o, i) => {
-      kb.text(o.label.slice(0, 60), `${CHOICE}${id}:${i}`);
+      kb.text(o.label.slice(0, 60), buttonData(id, i));
       if ((i + 1) % columns === 0 || i === options.length - 1) kb.row();
     });
-    if (opts.skippable) kb.text(tr('bot.conv.skip_btn'), `${CHOICE}${id}:skip`);
+    if (opts.skippable) kb.text(tr('bot.conv.skip_btn'), buttonData(id, 'skip'));
     kb.text(tr('bot.conv.cancel_btn'), CANCEL_DATA);
     return kb;
   }
@@ -145,7 +151,7 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
       const ctx = await next();
       const data = ctx.callbackQuery?.data;
       if (data !== undefined) {
-        const m = new RegExp(`^${CHOICE}${id}:(\\d+|skip)$`).exec(data);
+        const m = answerOf(id, data);
         if (!m) {
           await ctx.answerCallbackQuery({ text: tr('bot.conv.stale') });
           continue;
@@ -175,7 +181,7 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
       const ctx = await next();
       const data = ctx.callbackQuery?.data;
       if (data !== undefined) {
-        const m = new RegExp(`^${CHOICE}${id}:(\\d+|skip)$`).exec(data);
+        const m = answerOf(id, data);
         if (!m) {
           await ctx.answerCallbackQuery({ text: tr('bot.conv.stale') });
           continue;

@@ -224,6 +224,23 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(await seats()).toBe(1);
     });
 
+    it("a button of an earlier, dropped conversation is not taken as an answer to the new one's question", async () => {
+      const first = await newLead('Old Button Olim', '91 200 00 08');
+      const second = await newLead('New Button Nigora', '91 200 00 09');
+      const oldOutcome = last(await emu.press(tg, last(await emu.say(tg, '/call')), /Old Button Olim/));
+      await emu.say(tg, '/cancel');
+      const outcome = last(await emu.press(tg, last(await emu.say(tg, '/call')), /New Button Nigora/));
+      expect(outcome.text).toContain('New Button Nigora');
+      // the same step of the same form, so the same place on the keyboard: still the old message's button
+      expect(await emu.press(tg, oldOutcome, "Noto'g'ri raqam")).toEqual([]);
+      const status = last(await emu.press(tg, outcome, 'Band'));
+      expect(status.text).toContain("Holatni o'zgartirasizmi?");
+      const note = last(await emu.press(tg, status, "O'zgartirmaslik"));
+      expect(last(await emu.press(tg, note, "⏭ O'tkazib yuborish")).text).toBe("✅ Qo'ng'iroq yozildi: New Button Nigora — Band.");
+      const calls = await database.db.selectFrom('lead_events').select(['lead_id', 'data']).where('lead_id', 'in', [first.id, second.id]).where('type', '=', 'call_logged').execute();
+      expect(calls.map((c) => [c.lead_id, JSON.parse(c.data!).outcome])).toEqual([[second.id, 'busy']]);
+    });
+
     it('two quick taps on the last button, taken side by side by two processes (webhook), log the call once', async () => {
       const lead = await newLead('Double Dilshod', '91 200 00 05');
       const pick = last(await emu.say(tg, '/call'));
