@@ -74,7 +74,7 @@ export function adminResources(deps: ResourceDeps): AdminResource[] {
     kpiDailyResource(),
     salesMessagesResource(deps),
     coursesResource(),
-    studyGroupsResource(),
+    studyGroupsResource(deps),
     roomsResource(),
     holidaysResource(),
     offersResource(),
