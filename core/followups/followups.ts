@@ -187,7 +187,9 @@ export function createFollowUpService(deps: CoreDeps) {
             kind: 'followup_overdue',
             user: owner,
             payload: { followUpId: r.id, leadId: r.lead_id, leadName: r.name, phone: r.phone, dueAt: r.due_at, kind: r.kind },
-            dedupeKey: `overdue:${r.id}`,
+            // per due time: a snooze or reschedule clears the overdue flag, and missing the new
+            // time is a new lapse its owner hears about (once again)
+            dedupeKey: `overdue:${r.id}:${r.due_at}`,
           });
         }
       }
