@@ -54,6 +54,16 @@ export function databaseStorage(deps: BotDeps): VersionedStateStorage<string, Co
   };
 }
 
+/**
+ * The number on a shared contact card. Telegram gives its users' numbers in international form
+ * without the plus (998901234567, 79161234567); a card from the address book keeps what was saved.
+ */
+export function contactPhone(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  return /^\d{11,15}$/.test(value) ? `+${value}` : value;
+}
+
 const isCommand = (ctx: Context) => (ctx.message?.entities ?? []).some((e) => e.type === 'bot_command' && e.offset === 0);
 
 export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args: ConvoArgs) {
@@ -172,8 +182,11 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
     }
   }
 
-  /** Asks for a typed answer; `skippable` adds a Skip button (then null). */
-  async function askText(question: string, opts: { skippable?: boolean; buttons?: Option<string>[] } = {}): Promise<string | null | { button: string }> {
+  /**
+   * Asks for a typed answer; `skippable` adds a Skip button (then null). With `contact` a shared
+   * contact card answers with its phone number (what people send when asked for one).
+   */
+  async function askText(question: string, opts: { skippable?: boolean; buttons?: Option<string>[]; contact?: boolean } = {}): Promise<string | null | { button: string }> {
     const id = ++step;
     const buttons = opts.buttons ?? [];
     const msg = await send(question, keyboard(id, buttons, { columns: 2, skippable: opts.skippable }));
@@ -198,14 +211,16 @@ export function makeKit(conversation: Convo, ctx0: Context, deps: BotDeps, args:
       }
       const text = ctx.message?.text?.trim();
       if (text) return text;
+      const phone = opts.contact ? contactPhone(ctx.message?.contact?.phone_number) : null;
+      if (phone) return phone;
       await say(tr('bot.conv.need_text'));
     }
   }
 
   /** Like askText, for questions that have no buttons but Cancel: always a string. */
-  async function askPlain(question: string): Promise<string> {
+  async function askPlain(question: string, opts: { contact?: boolean } = {}): Promise<string> {
     for (;;) {
-      const answer = await askText(question);
+      const answer = await askText(question, opts);
       if (typeof answer === 'string') return answer;
     }
   }

@@ -25,7 +25,7 @@ export function addLeadConversation(deps: BotDeps) {
     let question = k.tr('bot.lead.ask_phone');
     let phone: string;
     for (;;) {
-      const typed = await k.askPlain(question);
+      const typed = await k.askPlain(question, { contact: true });
       try {
         // the same rule intake applies (pure: no replay concern), so what passes here is what intake stores
         phone = normalizePhone(typed);

@@ -68,6 +68,18 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(await conversationRows()).toBe(0);
     });
 
+    it('takes the phone from a shared contact card (a Telegram number comes without its plus); a photo is asked to be text', async () => {
+      await emu.say(tg, '/addlead');
+      const phone = last(await emu.say(tg, 'Kontakt Karina'));
+      expect(phone.text).toContain('Telefon raqami');
+      expect((await emu.send(tg, { photo: [{ file_id: 'p1', file_unique_id: 'u1', width: 90, height: 90 }] })).map((m) => m.text)).toEqual(['Iltimos, matn yuboring.']);
+      const course = last(await emu.send(tg, { contact: { phone_number: '79161234567', first_name: 'Karina', user_id: 555 } }));
+      expect(course.text).toBe('Qaysi kurs?');
+      const source = last(await emu.press(tg, course, 'Kursi aniq emas'));
+      expect(last(await emu.press(tg, source, 'Telegram')).text).toBe("✅ Lid qo'shildi: Kontakt Karina, +79161234567. Mas'ul: Gulnora Saidova.");
+      expect(await leadByPhone('+79161234567')).toHaveLength(1);
+    });
+
     it('a known phone gets the duplicate answer and no second lead', async () => {
       await emu.say(tg, '/addlead');
       await emu.say(tg, 'Jasur boshqa');

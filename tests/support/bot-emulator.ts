@@ -148,6 +148,13 @@ export class BotEmulator {
     return this.read(user);
   }
 
+  /** The user sends something that is not text (a contact card, a photo, a sticker); returns the bot's new messages. */
+  async send(user: TgUser, content: Record<string, unknown>): Promise<BotMessage[]> {
+    await this.post('/sendMessage', { ...content, from: this.from(user), chat: this.chat(user), date: Math.floor(+this.clock.now() / 1000), botToken: TOKEN });
+    await this.pump();
+    return this.read(user);
+  }
+
   /** The user presses a button (by its label, or exact callback data) under one of the bot's messages. */
   async press(user: TgUser, on: BotMessage, button: string | RegExp): Promise<BotMessage[]> {
     const match = (b: BotMessage['buttons'][number]) =>
