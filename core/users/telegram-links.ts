@@ -50,7 +50,7 @@ export function createTelegramLinkService(deps: CoreDeps) {
 
   /**
    * `/start <token>`: binds the Telegram account to the link's user. A second use, an expired or
-   * unknown token, a deactivated user or an account already linked to someone else is refused
+   * unknown token, a deactivated user or an account already linked to another ACTIVE user is refused
    * (the reason in `refusal`), and nothing changes.
    */
   async function redeem(token: string, who: TelegramIdentity): Promise<{ ok: true; user: User } | { ok: false; refusal: RedeemRefusal }> {
@@ -65,11 +65,15 @@ export function createTelegramLinkService(deps: CoreDeps) {
       if (link.expires_at <= now) return { ok: false as const, refusal: 'expired' as const };
       const user = await t.selectFrom('users').selectAll().where('id', '=', link.user_id).executeTakeFirst();
       if (!user || !user.is_active) return { ok: false as const, refusal: 'inactive' as const };
-      const other = await t.selectFrom('users').select('id').where('telegram_user_id', '=', tgUser).where('id', '!=', user.id).executeTakeFirst();
-      if (other) return { ok: false as const, refusal: 'taken' as const };
+      const other = await t.selectFrom('users').select(['id', 'is_active']).where('telegram_user_id', '=', tgUser).where('id', '!=', user.id).executeTakeFirst();
+      if (other?.is_active) return { ok: false as const, refusal: 'taken' as const };
       // the used_at guard makes a concurrent second redemption update nothing
       const claimed = await t.updateTable('telegram_links').set({ used_at: now }).where('token', '=', link.token).where('used_at', 'is', null).executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return { ok: false as const, refusal: 'used' as const };
+      // a person back under a new account (rehired, or re-created by an admin): the binding of their
+      // old, deactivated account gets no CRM data anyway and would otherwise lock them out until an
+      // admin unlinks it by hand
+      if (other) await t.updateTable('users').set({ telegram_user_id: null, telegram_chat_id: null, updated_at: now }).where('id', '=', other.id).execute();
       await t.updateTable('users').set({ telegram_user_id: tgUser, telegram_chat_id: tgChat, updated_at: now }).where('id', '=', user.id).execute();
       return { ok: true as const, user: { ...user, telegram_user_id: tgUser, telegram_chat_id: tgChat } };
     });

@@ -60,4 +60,21 @@ describe.each(dialects())('bot: linking a Telegram account (%s)', (dialect) => {
     // the link for Bobur was not spent by that attempt
     expect(last(await emu.say({ id: 5005 }, `/start ${second.token}`)).text).toContain('Bobur');
   });
+
+  it("a person back under a new account links the Telegram their deactivated old account held; the old one loses it", async () => {
+    const old = await addUser(emu.services, { fullName: 'Old Olim' });
+    const tg = { id: 5006 };
+    await emu.say(tg, `/start ${(await emu.services.telegramLinks.createLink(old.id, BOT_INFO.username)).token}`);
+    await database.db.updateTable('users').set({ is_active: 0 }).where('id', '=', old.id).execute();
+    const rehired = await addUser(emu.services, { fullName: 'New Olim' });
+    const welcome = last(await emu.say(tg, `/start ${(await emu.services.telegramLinks.createLink(rehired.id, BOT_INFO.username)).token}`));
+    expect(welcome.text).toContain('New Olim');
+    expect(welcome.text).toMatch(/bog'landi/);
+    const rows = await database.db.selectFrom('users').select(['id', 'telegram_user_id']).where('id', 'in', [old.id, rehired.id]).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: old.id, telegram_user_id: null },
+      { id: rehired.id, telegram_user_id: '5006' },
+    ]);
+    expect(last(await emu.say(tg, '/help')).text).toContain('/followups');
+  });
 });
