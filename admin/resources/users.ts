@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { ActionContext } from 'adminjs';
 import { AppError } from '../../core/errors.js';
+import { can } from '../../core/policy/policy.js';
+import type { Role } from '../../db/types.js';
 import type { AdminPrincipal, Values, WriteContext } from '../adapter/spec.js';
 import { validationError } from '../adapter/resource.js';
 import { enumLabels } from '../locale.js';
 import { col, isAdmin, isStaff, NAV, roleOf, type AdminResource, type ResourceDeps } from '../resource-kit.js';
-import { actionLabels, withActions } from '../actions/kit.js';
+import { actionLabels, principalOf, withActions } from '../actions/kit.js';
 import { userActions } from '../actions/team-actions.js';
 
 const ACTIONS = ['telegramLink', 'deactivate', 'resetPassword', 'markAbsent'];
@@ -65,13 +67,27 @@ async function throughCore<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function guardRole(ctx: WriteContext, role: unknown): void {
-  // SPEC §10: a manager manages salespeople only
-  if (ctx.currentAdmin?.role !== 'admin' && role !== undefined && role !== 'sales') throw validationError({ role: 'fieldRoleNotAllowed' });
+/**
+ * SPEC §10 (core/policy 'user.create'): a manager gives out the sales role only, an admin sales or
+ * manager; nobody makes an admin here (the first admin comes from the first start or the CLI). A
+ * role the account already has is kept, so an admin can still save their own profile.
+ */
+function guardRole(ctx: WriteContext, role: unknown, current?: Role): void {
+  if (role === undefined || role === current) return;
+  if (!can(ctx.currentAdmin, 'user.create', { role: role as Role })) throw validationError({ role: 'fieldRoleNotAllowed' });
 }
 
-/** A manager may open managers and salespeople, and change salespeople only. */
-const managerMayTouch = (ctx: ActionContext) => isAdmin(ctx) || (roleOf(ctx) === 'sales_manager' && ctx.record?.param('role') === 'sales');
+const recordOf = (ctx: ActionContext) => ({ id: Number(ctx.record?.id()), role: ctx.record?.param('role') as Role | undefined });
+
+/**
+ * A manager changes salespeople only; an admin changes salespeople, managers and their own
+ * profile, never another admin (core/policy 'user.update').
+ */
+const mayEdit = (ctx: ActionContext) =>
+  roleOf(ctx) === 'sales_manager' ? ctx.record?.param('role') === 'sales' : isAdmin(ctx) && can(principalOf(ctx)!, 'user.update', recordOf(ctx));
+
+/** Deleting an account: admins only, and only what they could deactivate (not themselves, not an admin). */
+const mayDelete = (p: AdminPrincipal | null, u: { id: number; role?: Role }) => p?.role === 'admin' && can(p, 'user.deactivate', u);
 
 /** Staff accounts. Passwords are hashed by core (scrypt); the hash is never read into the back office. */
 export function usersResource(deps: ResourceDeps): AdminResource {
@@ -120,12 +136,24 @@ export function usersResource(deps: ResourceDeps): AdminResource {
         return user.id;
       },
       update: async (id, values, ctx) => {
-        if (ctx.currentAdmin?.role !== 'admin') {
-          const current = await services.users.get(id);
-          if (current.role !== 'sales') throw validationError({ role: 'fieldRoleNotAllowed' });
-          guardRole(ctx, values.role);
-        }
-        await throughCore(() => services.users.update(id, coreInput(values) as never));
+        const current = await services.users.get(id);
+        const actor = ctx.currentAdmin;
+        // checked again here: the edit button's rule is not the only way a request arrives
+        const allowed = actor?.role === 'sales_manager' ? current.role === 'sales' : actor?.role === 'admin' && can(actor, 'user.update', current);
+        if (!allowed) throw validationError({}, 'anyForbiddenError');
+        guardRole(ctx, values.role, current.role);
+        const input = coreInput(values);
+        // switching a salesperson off is the deactivation of SPEC §4: their open leads are handed
+        // over (distributed) by core in the same step, never left with nobody to work them
+        const deactivatesSales = current.role === 'sales' && current.is_active === 1 && input.isActive === false;
+        if (deactivatesSales) delete input.isActive;
+        await throughCore(() => services.users.update(id, input as never));
+        if (deactivatesSales) await services.leads.deactivateSalesperson(id, {}, { id: Number(actor!.id), role: actor!.role });
+      },
+      delete: async (id, ctx) => {
+        const current = await services.users.get(id);
+        if (!mayDelete(ctx.currentAdmin, current)) throw validationError({}, 'anyForbiddenError');
+        await deps.adapter.db.deleteFrom('users').where('id', '=', id).execute();
       },
     },
     options: {
@@ -143,9 +171,12 @@ export function usersResource(deps: ResourceDeps): AdminResource {
           show: { isAccessible: isStaff },
           search: { isAccessible: isStaff },
           new: { isAccessible: isStaff },
-          edit: { isAccessible: managerMayTouch },
-          delete: { isAccessible: isAdmin },
-          bulkDelete: { isAccessible: isAdmin },
+          edit: { isAccessible: mayEdit },
+          delete: { isAccessible: (ctx: ActionContext) => mayDelete(principalOf(ctx)!, recordOf(ctx)) },
+          bulkDelete: {
+            isAccessible: (ctx: ActionContext) =>
+              isAdmin(ctx) && (ctx.records ?? []).every((r) => mayDelete(principalOf(ctx)!, { id: Number(r.id()), role: r.param('role') as Role })),
+          },
         },
         userActions(deps),
       ),

@@ -5,6 +5,7 @@ import { AppError, notFound, validation } from '../errors.js';
 import { tx, type CoreDeps } from '../deps.js';
 import { hashPassword, randomPassword } from './passwords.js';
 import { normalizePhone } from '../shared/phone.js';
+import { OPEN_STATUSES } from '../leads/statuses.js';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
@@ -148,7 +149,26 @@ export function createUserService(deps: CoreDeps) {
         const others = await t.selectFrom('users').select('id').where('role', '=', 'admin').where('is_active', '=', 1).where('id', '!=', id).limit(1).execute();
         if (!others.length) throw validation(v.isActive === false ? 'isActive' : 'role', 'the last active admin cannot be demoted or deactivated');
       }
+      const leavesSales = current.role === 'sales' && current.is_active === 1 && ((v.role !== undefined && v.role !== 'sales') || v.isActive === false);
+      if (leavesSales) {
+        // SPEC §4: a salesperson who stops selling hands their open leads over in the same step
+        // (leads' deactivateSalesperson); a plain edit would strand them with nobody to work them
+        const held = await t
+          .selectFrom('leads')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('assigned_to', '=', id)
+          .where('status', 'in', OPEN_STATUSES)
+          .where('merged_into', 'is', null)
+          .executeTakeFirstOrThrow();
+        const n = Number(held.n);
+        if (n > 0) throw validation(v.isActive === false ? 'isActive' : 'role', `still holds ${n} open lead(s): deactivate with handover first`);
+      }
       const patch: Record<string, unknown> = { updated_at: now() };
+      if (v.username !== undefined && v.username !== current.username) {
+        const taken = await t.selectFrom('users').select('id').where('username', '=', v.username).where('id', '!=', id).executeTakeFirst();
+        if (taken) throw validation('username', 'is already taken');
+        patch.username = v.username;
+      }
       if (v.fullName !== undefined) patch.full_name = v.fullName;
       if (v.role !== undefined) patch.role = v.role;
       if (v.phone !== undefined) patch.phone = v.phone ? normalizePhone(v.phone) : null;
