@@ -248,6 +248,31 @@ export async function createAdmin(deps: AdminDeps) {
       .catch(next);
   });
 
+  // AdminJS looks filter paths up in a plain object, so `filters.constructor=…` (or toString…)
+  // finds Object's own members and fails with a 500: such paths name no column, drop them
+  app.use(`${ROOT_PATH}/api`, (req, _res, next) => {
+    for (const key of Object.keys(req.query)) {
+      if (!key.startsWith('filters.')) continue;
+      const parts = key.slice('filters.'.length).split('~~')[0].split('.');
+      if (parts.some((p) => p in Object.prototype)) delete (req.query as Record<string, unknown>)[key];
+    }
+    next();
+  });
+
+  // AdminJS answers a missing (or, for this user, invisible) record with an English sentence as
+  // the notice; the browser translates notices by key, so give it ours
+  app.use(`${ROOT_PATH}/api`, (_req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = ((body: unknown) => {
+      const notice = (body as { notice?: { message?: unknown } } | null)?.notice;
+      if (notice && typeof notice.message === 'string' && /^(Record with given id: .* cannot be found|You have to pass a valid recordId)/.test(notice.message)) {
+        notice.message = 'recordNotFound';
+      }
+      return json(body);
+    }) as typeof res.json;
+    next();
+  });
+
   // AdminJS's page templates link Google Fonts; the pages must load with no outside request
   app.use(ROOT_PATH, (_req, res, next) => {
     const send = res.send.bind(res);

@@ -124,7 +124,9 @@ export class KyselyResource extends BaseResource {
     context?: ActionContext,
   ): Promise<BaseRecord[]> {
     const limit = Math.min(Math.max(Math.trunc(Number(options.limit ?? 10)) || 10, 1), 500);
-    const offset = Math.max(Math.trunc(Number(options.offset ?? 0)) || 0, 0);
+    // a page far past the end (page=1e30) is just empty: an offset beyond a safe integer would
+    // reach the database as a float, which SQLite refuses and PostgreSQL finds out of range
+    const offset = Math.min(Math.max(Math.trunc(Number(options.offset ?? 0)) || 0, 0), 2 ** 31 - 1);
     const conds = this.conditions(filter, principalOf(context));
     const r = await sql<Record<string, unknown>>`select ${sql.join(this.selection())} from ${sql.table(this.spec.table)} ${this.whereSql(conds)} ${this.orderOf(options.sort)} limit ${limit} offset ${offset}`.execute(
       this.db,
