@@ -10,7 +10,7 @@ import { cancelTrialTx, getTrial, moveTrialTx, type TrialSlot } from '../trials/
 import { enqueue } from '../outbox/outbox.js';
 import { intakeTx, normalizeIntake, releaseOne, type IntakeInput, type IntakeResult } from './intake.js';
 import { addEvent, adjustOpenCount, assertOwnLead, assignTo, distribute, getLead, notifyManagers, type Actor } from './lead-ops.js';
-import { addNoteTx, enrollTx, logCallTx, moveTx, recordTrialResultTx, type CallInput, type MoveInput } from './pipeline.js';
+import { addNoteTx, logCallTx, moveTx, recordTrialResultTx, type CallInput, type MoveInput } from './pipeline.js';
 import { isOpen, OPEN_STATUSES } from './statuses.js';
 import { kvDelete, kvGet, kvSet } from '../shared/kv-state.js';
 import { activeSalesperson } from '../users/users.js';
@@ -194,7 +194,8 @@ export function createLeadService(deps: CoreDeps) {
       if (!['interested', 'trial_registered', 'trial_attended', 'offer_sent', 'reactivation'].includes(lead.status)) {
         throw new AppError('INVALID_TRANSITION', `A lead in status ${lead.status} cannot be enrolled`);
       }
-      return enrollTx(t, ctx(), lead, { to: 'enrolled', ...input }, actor);
+      // as the status move: the lead's trial is settled with it (accepted, or cancelled before the lesson)
+      return moveTx(t, ctx(), lead, { to: 'enrolled', ...input }, actor);
     });
   }
 

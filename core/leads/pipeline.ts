@@ -75,6 +75,48 @@ async function freeSeat(tx: Tx, ctx: OpsCtx, lead: Lead) {
   await notifyWaitlist(tx, ctx, await getGroup(tx, lead.group_id));
 }
 
+/** Statuses a lead holds while its trial still decides what happens next. */
+const TRIAL_PATH: readonly LeadStatus[] = ['trial_registered', 'trial_attended', 'offer_sent'];
+
+/** The trial result a status move stands for (SPEC §3: moves out of trial_registered are its results). */
+const MOVE_RESULT: Partial<Record<LeadStatus, TrialResult>> = {
+  trial_attended: 'attended',
+  trial_not_attended: 'not_attended',
+  offer_sent: 'offer_sent',
+  enrolled: 'accepted',
+};
+
+/**
+ * The trial a move of this lead settles: its latest, not cancelled, booked in the current lost
+ * cycle, while the lead is on the trial path. A trial of an earlier cycle stays as it was.
+ */
+async function pathTrial(tx: Tx, lead: Lead): Promise<Trial | undefined> {
+  if (!TRIAL_PATH.includes(lead.status)) return undefined;
+  const trial = await activeTrial(tx, lead.id);
+  if (!trial || (lead.lost_at && trial.booked_at < lead.lost_at)) return undefined;
+  return trial;
+}
+
+/**
+ * What a move does to the lead's trial, decided before anything is written:
+ * - `cancel`: the trial has not started and the lead leaves the trial path (lost, enrolled
+ *   before the lesson, a correction elsewhere): the seat frees and its reminders go;
+ * - a result: the move stands for that result (attended, offer sent, accepted), recorded on the
+ *   trial so the trial and the trials-to-sales KPI (SPEC §6.3) agree with the lead.
+ * A move that stands for attendance before the lesson starts is refused, as recording the
+ * result directly is.
+ */
+function trialEffect(ctx: OpsCtx, trial: Trial | undefined, to: LeadStatus): 'cancel' | TrialResult | null {
+  if (!trial) return null;
+  const notStarted = !trial.result && +ctx.now < Date.parse(trial.starts_at);
+  if (notStarted && (to === 'trial_attended' || to === 'offer_sent')) {
+    throw validation('to', `the trial has not started yet (it starts ${trial.date} ${trial.time})`);
+  }
+  const result = MOVE_RESULT[to];
+  if (notStarted && to !== 'trial_not_attended' && to !== 'trial_registered') return 'cancel';
+  return result && canAdvanceResult(trial.result, result) ? result : null;
+}
+
 /**
  * Moves a lead to another status (SPEC §3). With `correction` (managers only, reason required)
  * the move table is bypassed but every other rule holds.
@@ -94,6 +136,9 @@ export async function moveTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput, 
   const eventType = correction ? 'status_corrected' : undefined;
   const data: Record<string, unknown> = correction ? { reason: correction.reason } : {};
   if (input.note) data.note = input.note;
+  const trial = await pathTrial(tx, lead);
+  const effect = trialEffect(ctx, trial, to);
+  if (trial && effect && effect !== 'cancel') Object.assign(data, { trialId: trial.id, trialResult: effect });
 
   let result: Lead;
   if (to === 'enrolled') {
@@ -107,15 +152,14 @@ export async function moveTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput, 
     result = await applyStatus(tx, ctx, lead, 'lost', { actor, eventType, data: { ...data, reason: patch.lost_reason, text: patch.lost_reason_text ?? undefined, ...(correction ? { correction: correction.reason } : {}) }, patch });
     if (from === 'enrolled') await freeSeat(tx, ctx, lead);
   } else {
-    const trial = from === 'trial_registered' ? await activeTrial(tx, lead.id) : undefined;
     if (from === 'trial_registered' && to === 'interested' && trial && !trial.result) {
       return cancelTrialTx(tx, ctx, trial, lead, actor, 'status moved back to interested');
     }
-    if (trial && !trial.result && (to === 'trial_attended' || to === 'trial_not_attended' || to === 'offer_sent')) {
-      const result = to === 'trial_attended' ? 'attended' : to === 'trial_not_attended' ? 'not_attended' : 'offer_sent';
-      await tx.updateTable('trials').set({ result }).where('id', '=', trial.id).execute();
-    }
     result = await applyStatus(tx, ctx, lead, to, { actor, eventType, data });
+  }
+  if (trial && effect) {
+    if (effect === 'cancel') await cancelTrialTx(tx, ctx, trial, result, actor, `the lead moved to ${to} before the trial`);
+    else await tx.updateTable('trials').set({ result: effect }).where('id', '=', trial.id).execute();
   }
   if (from === 'enrolled' && to !== 'lost' && lead.group_id) await freeSeat(tx, ctx, lead);
   return result;
@@ -136,7 +180,7 @@ export async function recordTrialResultTx(
 ): Promise<Lead> {
   // a manager's correction bypasses the advance rules, so an unknown result would otherwise be stored
   if (!Object.hasOwn(RESULT_STATUS, result)) throw validation('result', `must be one of ${Object.keys(RESULT_STATUS).join(', ')}`);
-  if (trial.cancelled) throw new AppError('INVALID_TRANSITION', 'The trial was cancelled');
+  if (trial.cancelled) throw new AppError('INVALID_TRANSITION', 'The trial was cancelled', { result: 'the trial was cancelled' });
   if (trial.result === result) throw new AppError('CONFLICT', `The trial result is already ${result}`);
   const to = RESULT_STATUS[result];
   const advancing = canAdvanceResult(trial.result, result);
