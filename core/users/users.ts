@@ -6,6 +6,7 @@ import { tx, type CoreDeps } from '../deps.js';
 import { hashPassword, randomPassword } from './passwords.js';
 import { normalizePhone } from '../shared/phone.js';
 import { OPEN_STATUSES } from '../leads/statuses.js';
+import { reshiftUserFollowUps } from '../followups/followup-ops.js';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
@@ -185,6 +186,16 @@ export function createUserService(deps: CoreDeps) {
       if (v.language !== undefined) patch.language = v.language;
       if (v.isActive !== undefined) patch.is_active = v.isActive ? 1 : 0;
       await t.updateTable('users').set(patch).where('id', '=', id).execute();
+      const scheduleChanged =
+        (v.workStart !== undefined && v.workStart !== current.work_start) ||
+        (v.workEnd !== undefined && v.workEnd !== current.work_end) ||
+        (v.workDays !== undefined && JSON.stringify(v.workDays) !== current.work_days);
+      if (scheduleChanged && (v.role ?? current.role) === 'sales') {
+        // SPEC §5.2: a due time outside the person's working time moves to their next working
+        // period; new hours or days make that true of follow-ups already planned, as a leave does
+        const at = deps.clock.now();
+        await reshiftUserFollowUps(t, { tz: deps.tz, now: at, dialect: deps.dialect }, id, at, new Date('9999-12-31T00:00:00.000Z'));
+      }
       return getUser(t, id);
     });
   }

@@ -111,6 +111,27 @@ describe.each(dialects())('back-office staff permissions on %s', (dialect) => {
     expect((await userRow(seller.id))?.role).toBe('sales');
   });
 
+  it("a salesperson's new work days or hours move their open follow-ups that now fall outside them, as a leave does", async () => {
+    const seller = await addUser(services, { fullName: 'Jadval Sotuvchi', telegramUserId: 705 });
+    const { lead } = await services.leads.intake({ name: 'Jadval Lid', phone: '+998901119904', source: 'walk_in' }, seller);
+    const fu = await database.db.selectFrom('follow_ups').select('id').where('lead_id', '=', lead.id).where('state', '=', 'open').executeTakeFirstOrThrow();
+    // planned for Saturday 10:00, a working day until the edit below
+    await database.db.updateTable('follow_ups').set({ due_at: tash('2026-03-07T10:00') }).where('id', '=', fu.id).execute();
+    const other = await database.db.selectFrom('follow_ups').select(['id', 'due_at']).where('sales_id', '=', aziza.id).where('state', '=', 'open').execute();
+
+    const edited = await onRecord(manager, 'users', seller.id, 'edit', { work_days: '1,2,3,4,5', work_start: '09:00', work_end: '18:00' });
+    expect(edited.notice?.type).toBe('success');
+    const due = await database.db.selectFrom('follow_ups').select('due_at').where('id', '=', fu.id).executeTakeFirstOrThrow();
+    // Saturday is no longer worked: first thing on Monday
+    expect(due.due_at).toBe(tash('2026-03-09T09:00'));
+
+    const later = await onRecord(manager, 'users', seller.id, 'edit', { work_start: '11:00' });
+    expect(later.notice?.type).toBe('success');
+    expect((await database.db.selectFrom('follow_ups').select('due_at').where('id', '=', fu.id).executeTakeFirstOrThrow()).due_at).toBe(tash('2026-03-09T11:00'));
+    // nobody else's follow-ups moved
+    expect(await database.db.selectFrom('follow_ups').select(['id', 'due_at']).where('sales_id', '=', aziza.id).where('state', '=', 'open').execute()).toEqual(other);
+  });
+
   it('a new username typed in the edit form is saved (not silently dropped), and a taken one is refused under its field', async () => {
     const renamed = await onRecord(boss, 'users', manager.id, 'edit', { username: 'malika.m' });
     expect(renamed.notice?.type).toBe('success');
