@@ -31,7 +31,8 @@ export function logCallConversation(deps: BotDeps) {
 
     const outcome = await k.choose(
       k.tr('bot.call.ask_outcome', { name: lead.name, phone: lead.phone, status: k.tr(`status.${lead.status}`) }),
-      CALL_OUTCOMES.map((o) => ({ value: o as CallOutcome, label: k.tr(`outcome.${o}`) })),
+      // a lost lead takes no call-back (core refuses it): not offered
+      CALL_OUTCOMES.filter((o) => !(lead.status === 'lost' && o === 'call_back')).map((o) => ({ value: o as CallOutcome, label: k.tr(`outcome.${o}`) })),
       { columns: 2 },
     );
     if (outcome.kind !== 'option') return;
@@ -39,7 +40,10 @@ export function logCallConversation(deps: BotDeps) {
     let move: { to: LeadStatus; lostReason?: string; lostReasonText?: string } | null = null;
     // a student leaving the course (enrolled → lost) is recorded by managers only: not offered to others
     const manager = args.role === 'admin' || args.role === 'sales_manager';
-    const targets = (TRANSITIONS[lead.status] ?? []).filter((s) => !NOT_FROM_A_CALL.includes(s) && !(lead.status === 'enrolled' && s === 'lost' && !manager));
+    // "call back later" keeps the lead alive: losing it in the same breath would leave the call-back nowhere
+    const targets = (TRANSITIONS[lead.status] ?? []).filter(
+      (s) => !NOT_FROM_A_CALL.includes(s) && !(lead.status === 'enrolled' && s === 'lost' && !manager) && !(outcome.value === 'call_back' && s === 'lost'),
+    );
     if (targets.length) {
       const status = await k.choose(
         k.tr('bot.call.ask_status', { status: k.tr(`status.${lead.status}`) }),

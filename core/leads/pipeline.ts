@@ -237,6 +237,9 @@ export async function logCallTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: CallInpu
   const nowIso = ctx.now.toISOString();
   let callback: number | null = null;
   if (input.outcome === 'call_back') {
+    // a lost lead has no follow-ups (reactivation brings it back on its milestones): a call-back would
+    // sit in Today and go overdue for a lead nobody works; move it back to the pipeline first
+    if (lead.status === 'lost') throw validation('outcome', 'a lost lead gets no call-back: move it back to the pipeline first');
     if (!input.callbackAt) throw validation('callbackAt', 'when should the call be repeated?');
     callback = instantOf(input.callbackAt, ctx.tz);
     if (Number.isNaN(callback)) throw validation('callbackAt', 'must be a date and time');

@@ -192,6 +192,14 @@ describe.each(dialects())('staff API: leads, follow-ups, trials (%s)', (dialect)
       expect((await missing.json()).error.fields).toHaveProperty('callbackAt');
       const badOutcome = await post(`/api/leads/${lead.id}/calls`, salesA, { outcome: 'hung_up' });
       expect((await badOutcome.json()).error.fields).toHaveProperty('outcome');
+      // a lost lead has no follow-ups: a call-back on it is refused naming the outcome, nothing planned
+      const lostLead = await newLeadOf(salesA);
+      await post(`/api/leads/${lostLead.id}/status`, salesA, { to: 'lost', lostReason: 'price' });
+      const onLost = await post(`/api/leads/${lostLead.id}/calls`, salesA, { outcome: 'call_back', callbackAt: callback });
+      expect(onLost.status).toBe(400);
+      expect((await onLost.json()).error.fields).toHaveProperty('outcome');
+      expect(await ctx.db.selectFrom('follow_ups').select('id').where('lead_id', '=', lostLead.id).where('state', '=', 'open').execute()).toHaveLength(0);
+      expect((await post(`/api/leads/${lostLead.id}/calls`, salesA, { outcome: 'no_answer' })).status).toBe(200);
       const note = await post(`/api/leads/${lead.id}/notes`, salesA, { text: 'prefers Russian' });
       expect((await note.json()).lastNote).toBe('prefers Russian');
       const empty = await post(`/api/leads/${lead.id}/notes`, salesA, { text: '  ' });

@@ -139,7 +139,8 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       const outcome = last(await emu.press(tg, pick, 'Kamola Rahimova · +998912000001'));
       expect(outcome.text).toContain("Kamola Rahimova, +998912000001 (Yangi). Qo'ng'iroq natijasi?");
       const status = last(await emu.press(tg, outcome, "Keyinroq qo'ng'iroq"));
-      expect(status.buttons.map((b) => b.text)).toEqual(["O'zgartirmaslik", 'Aloqa qilindi', "Yo'qotilgan", CANCEL]);
+      // "call back later" keeps the lead alive: losing it in the same form is not offered
+      expect(status.buttons.map((b) => b.text)).toEqual(["O'zgartirmaslik", 'Aloqa qilindi', CANCEL]);
       const note = last(await emu.press(tg, status, 'Aloqa qilindi'));
       expect(note.text).toContain('Izoh');
       const when = last(await emu.say(tg, "Narxini so'radi"));
@@ -195,6 +196,18 @@ describe.each(dialects())('bot: conversations (%s)', (dialect) => {
       expect(last(await emu.say(tg, 'Ikki marta')).text).toBe("✅ Qo'ng'iroq yozildi: Restart Call — Javob bermadi.");
       const call = await database.db.selectFrom('lead_events').select('data').where('lead_id', '=', lead.id).where('type', '=', 'call_logged').executeTakeFirstOrThrow();
       expect(JSON.parse(call.data!)).toMatchObject({ outcome: 'no_answer', note: 'Ikki marta' });
+    });
+
+    it('a lost lead is not offered "call back later" (it would leave a call-back on a lead nobody works)', async () => {
+      const lead = await newLead('Lost Lola', '91 200 00 71');
+      await emu.services.leads.move(lead.id, { to: 'lost', lostReason: 'price' }, sales);
+      await emu.pressData(tg, { messageId: 1 }, `call:${lead.id}`);
+      const outcome = last(await emu.read(tg));
+      expect(outcome.text).toContain("Lost Lola, +998912000071 (Yo'qotilgan)");
+      const labels = outcome.buttons.map((b) => b.text);
+      expect(labels).toContain('Javob bermadi');
+      expect(labels).not.toContain("Keyinroq qo'ng'iroq");
+      await emu.press(tg, outcome, CANCEL);
     });
 
     it('a lead moved elsewhere meanwhile: the refused move is told in Uzbek, the call is still logged', async () => {

@@ -243,7 +243,7 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
 
               <Section title={t('ma.lead.log_call')} testId="call-section">
                 <div className="chips">
-                  {CALL_OUTCOMES.map((o) => (
+                  {CALL_OUTCOMES.filter((o) => !(status === 'lost' && o === 'call_back')).map((o) => (
                     <Chip key={o} active={outcome === o} onClick={() => setOutcome(outcome === o ? null : o)} testId={`outcome-${o}`}>
                       {t(`outcome.${o}`)}
                     </Chip>
