@@ -49,6 +49,10 @@ export type RunOutcome =
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 export const DEFAULT_CATCH_UP_MS = 24 * 60 * 60_000;
+/** attempts one process gives a failed slot (the first run included) while it is still the latest */
+export const MAX_ATTEMPTS_PER_PROCESS = 3;
+/** how often a started scheduler looks for slots left undone (failed, or held by a process that died) */
+const SWEEP_PATTERN = '30 * * * * *';
 const MAX_TEXT = 4000;
 
 export type Scheduler = ReturnType<typeof createScheduler>;
@@ -73,6 +77,11 @@ export function createScheduler(deps: SchedulerDeps) {
   const inFlight = new Map<string, Promise<RunOutcome>>();
   // the last slot this instance saw settled (run here or by another instance): saves a query per tick
   const settled = new Map<string, string>();
+  // failed attempts this instance made at a job's latest slot: a failed slot is tried again (a daily
+  // job has no next slot for a day), a few times, not on every sweep forever
+  const failures = new Map<string, { slot: string; n: number }>();
+  // a slot another instance is running: not asked about again before that run's lease is over
+  const runningElsewhere = new Map<string, { slot: string; until: number }>();
   const timers: Cron[] = [];
   let stopped = false;
 
@@ -101,8 +110,13 @@ export function createScheduler(deps: SchedulerDeps) {
     return best;
   }
 
-  /** Inserts the (job, slot) row unless the key exists or a live 'running' row of the job does. */
-  async function claim(job: Job, slot: string, now: Date): Promise<number | 'claimed' | 'busy'> {
+  /**
+   * Inserts the (job, slot) row unless the key exists or a live 'running' row of the job does; a
+   * slot whose row is 'failed' (it threw, or its process died and the lease ran out) is taken over
+   * for another attempt. 'claimed' is final (the slot ran or is running in time) unless `pending`:
+   * its row is still 'running', and if that process died the slot must be retried after the lease.
+   */
+  async function claim(job: Job, slot: string, now: Date): Promise<number | { claimed: 'claimed'; pendingUntil?: number } | 'busy'> {
     const nowIso = now.toISOString();
     const cutoff = new Date(now.getTime() - leaseOf(job)).toISOString();
     // a 'running' row past its lease belongs to a process that died; say so for the back office
@@ -142,15 +156,38 @@ export function createScheduler(deps: SchedulerDeps) {
       .returning('id')
       .executeTakeFirst();
     if (inserted) return Number(inserted.id);
-    const existing = await db.selectFrom('job_runs').select('id').where('job', '=', job.name).where('slot', '=', slot).executeTakeFirst();
-    return existing ? 'claimed' : 'busy';
+    const existing = await db.selectFrom('job_runs').select(['id', 'status', 'started_at']).where('job', '=', job.name).where('slot', '=', slot).executeTakeFirst();
+    if (!existing) return 'busy';
+    if (existing.status === 'running') return { claimed: 'claimed', pendingUntil: Date.parse(existing.started_at) + leaseOf(job) };
+    if (existing.status !== 'failed') return { claimed: 'claimed' };
+    // the update is conditional on the row still being 'failed': of several processes, one wins
+    const retried = await db
+      .updateTable('job_runs')
+      .set({
+        status: 'running',
+        owner,
+        started_at: nowIso,
+        finished_at: null,
+        duration_ms: null,
+        // the earlier failure stays readable on the row, whatever this attempt does
+        error: sql<string>`${'earlier attempt failed: '} || coalesce(error, ${'?'})`,
+      })
+      .where('id', '=', existing.id)
+      .where('status', '=', 'failed')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('job_runs as r').select('r.id').where('r.job', '=', job.name).where('r.status', '=', 'running').where('r.started_at', '>', cutoff))),
+      )
+      .returning('id')
+      .executeTakeFirst();
+    return retried ? Number(retried.id) : { claimed: 'claimed' };
   }
 
   async function finish(id: number, status: 'ok' | 'failed', durationMs: number, fields: { result?: string; error?: string }) {
     try {
       await db
         .updateTable('job_runs')
-        .set({ status, finished_at: clock.now().toISOString(), duration_ms: durationMs, result: fields.result ?? null, error: fields.error ?? null })
+        // a success leaves the error column alone: after a retry it tells what went wrong before
+        .set({ status, finished_at: clock.now().toISOString(), duration_ms: durationMs, result: fields.result ?? null, ...(fields.error === undefined ? {} : { error: fields.error }) })
         .where('id', '=', id)
         .execute();
     } catch (err) {
@@ -172,10 +209,14 @@ export function createScheduler(deps: SchedulerDeps) {
       let id: number;
       try {
         const claimed = await claim(job, slotIso, now);
-        if (claimed === 'claimed' || claimed === 'busy') {
-          if (claimed === 'claimed') settled.set(job.name, slotIso);
-          log.debug({ job: job.name, slot: slotIso, reason: claimed }, 'scheduler: slot skipped');
-          return { job: job.name, slot: slotIso, status: 'skipped', reason: claimed };
+        if (typeof claimed !== 'number') {
+          const reason = claimed === 'busy' ? 'busy' : 'claimed';
+          if (claimed !== 'busy') {
+            if (claimed.pendingUntil === undefined) settled.set(job.name, slotIso);
+            else runningElsewhere.set(job.name, { slot: slotIso, until: claimed.pendingUntil });
+          }
+          log.debug({ job: job.name, slot: slotIso, reason }, 'scheduler: slot skipped');
+          return { job: job.name, slot: slotIso, status: 'skipped', reason };
         }
         id = claimed;
       } catch (err) {
@@ -186,12 +227,18 @@ export function createScheduler(deps: SchedulerDeps) {
       try {
         const result = await job.run({ slot, now });
         const durationMs = elapsed();
+        failures.delete(job.name);
         await finish(id, 'ok', durationMs, { result: summarize(result) });
         log.info({ job: job.name, slot: slotIso, durationMs, result }, 'scheduler: job done');
         return { job: job.name, slot: slotIso, status: 'ok', result: result ?? null, durationMs };
       } catch (err) {
         const durationMs = elapsed();
         const error = messageOf(err);
+        const before = failures.get(job.name);
+        const n = before?.slot === slotIso ? before.n + 1 : 1;
+        failures.set(job.name, { slot: slotIso, n });
+        // not settled yet: the sweep gives the slot another attempt (a minute or more later)
+        if (n < MAX_ATTEMPTS_PER_PROCESS) settled.delete(job.name);
         await finish(id, 'failed', durationMs, { error: clip(error) });
         log.error({ err, job: job.name, slot: slotIso, durationMs }, `scheduler: job ${job.name} failed`);
         return { job: job.name, slot: slotIso, status: 'failed', error, durationMs };
@@ -209,6 +256,8 @@ export function createScheduler(deps: SchedulerDeps) {
     const job = jobs.get(name);
     const slot = job && latestSlot(name, now);
     if (!job || !slot || settled.get(name) === slot.toISOString()) return Promise.resolve(null);
+    const elsewhere = runningElsewhere.get(name);
+    if (elsewhere?.slot === slot.toISOString() && now.getTime() <= elsewhere.until) return Promise.resolve(null);
     return attempt(job, slot, now);
   }
 
@@ -238,6 +287,17 @@ export function createScheduler(deps: SchedulerDeps) {
     return outcomes;
   }
 
+  /**
+   * Slots left undone get another attempt: one that failed here (a few times), or one whose row
+   * another process left 'running' when it died (once its lease is over). Jobs running here are
+   * left alone. A daily job would otherwise wait a day for its next slot, its day's work lost.
+   */
+  async function sweep(now: Date = clock.now()): Promise<RunOutcome[]> {
+    const names = [...jobs.keys()].filter((name) => !inFlight.has(name));
+    const outcomes = await Promise.all(names.map((name) => runDueJob(name, now)));
+    return outcomes.filter((o): o is RunOutcome => o !== null);
+  }
+
   /** Production: catch up, then let croner's timers (in deps.tz) trigger each job at its slots. */
   async function start(): Promise<RunOutcome[]> {
     stopped = false;
@@ -248,6 +308,11 @@ export function createScheduler(deps: SchedulerDeps) {
       });
       timers.push(cron);
     }
+    timers.push(
+      new Cron(SWEEP_PATTERN, { timezone: tz, catch: true }, async () => {
+        if (!stopped) await sweep();
+      }),
+    );
     log.info({ jobs: jobs.size, tz, owner }, 'scheduler started');
     return catchUp();
   }
@@ -270,6 +335,7 @@ export function createScheduler(deps: SchedulerDeps) {
     runDueJob,
     runNow,
     catchUp,
+    sweep,
     start,
     stop,
   };

@@ -129,9 +129,11 @@ describe.each(dialects())('scheduler on %s', (dialect) => {
     }
     expect(slotsOf('daily-summary')).toEqual(['2026-11-24T13:00:00.000Z', '2026-11-25T13:00:00.000Z']);
     expect(runs.every((r) => r.status === 'ok' && (r.owner === 'a' || r.owner === 'b'))).toBe(true);
-    // both really tried: every slot one of them ran was refused to the other
+    // both really tried: every slot one of them ran was refused to the other (a slot the other saw
+    // still running is asked about once more when that run's lease is over: it may have died)
     expect(outcomes.filter((o) => o.status === 'ok').length).toBe(runs.length);
-    expect(outcomes.filter((o) => o.status === 'skipped').length).toBe(runs.length);
+    const refused = new Set(outcomes.filter((o) => o.status === 'skipped').map((o) => `${o.job}@${o.slot}`));
+    expect(refused.size).toBe(runs.length);
 
     // a third process arriving late at the last slot finds every slot taken (the unique key decides)
     const late = await scheduler(jobs, { owner: 'c' }).tick(local('2026-11-25T19:05'));
