@@ -76,7 +76,7 @@ export function adminResources(deps: ResourceDeps): AdminResource[] {
     coursesResource(),
     studyGroupsResource(deps),
     roomsResource(),
-    holidaysResource(),
+    holidaysResource(deps),
     offersResource(),
     centerSettingsResource(),
     outboxResource(deps),

@@ -14,6 +14,7 @@ import { createTrialJobService } from './trials/trial-jobs.js';
 import { createImportService } from './import/import-service.js';
 import { createConfiguredSheetsSync, type SheetsSyncConfig } from './import/sheets-sync.js';
 import { createOutboxService } from './outbox/outbox-retry.js';
+import { createHolidayService } from './worktime/holidays.js';
 
 export interface ServiceOptions {
   /** IMPORT_MAX_BYTES: the largest Excel file an import accepts */
@@ -43,6 +44,7 @@ export function createServices(deps: CoreDeps, opts: ServiceOptions = {}) {
     messages: createMessageService(deps),
     trials: createTrialJobService(deps),
     outbox: createOutboxService(deps),
+    holidays: createHolidayService(deps),
   };
 }
 

@@ -132,6 +132,32 @@ describe.each(dialects())('back-office staff permissions on %s', (dialect) => {
     expect(await database.db.selectFrom('follow_ups').select(['id', 'due_at']).where('sales_id', '=', aziza.id).where('state', '=', 'open').execute()).toEqual(other);
   });
 
+  it('a holiday added (or moved) in the back office moves the follow-ups due that day to the next working day, instead of leaving them to go overdue', async () => {
+    const seller = await addUser(services, { fullName: 'Bayram Sotuvchi', telegramUserId: 706 });
+    const { lead } = await services.leads.intake({ name: 'Bayram Lid', phone: '+998901119905', source: 'walk_in' }, seller);
+    const fu = await database.db.selectFrom('follow_ups').select('id').where('lead_id', '=', lead.id).where('state', '=', 'open').executeTakeFirstOrThrow();
+    await database.db.updateTable('follow_ups').set({ due_at: tash('2026-03-04T11:00') }).where('id', '=', fu.id).execute();
+    const dueOf = async () => (await database.db.selectFrom('follow_ups').select('due_at').where('id', '=', fu.id).executeTakeFirstOrThrow()).due_at;
+
+    const refused = await create(manager, 'holidays', { date: '2026-03-04', name: 'Yopiq' });
+    expect(refused.notice?.type).toBe('error');
+    expect(await dueOf()).toBe(tash('2026-03-04T11:00'));
+
+    const made = await create(boss, 'holidays', { date: '2026-03-04', name: 'Yopiq' });
+    expect(made.notice?.type).toBe('success');
+    expect(await dueOf()).toBe(tash('2026-03-05T09:00'));
+
+    const holiday = await database.db.selectFrom('holidays').select('id').where('date', '=', '2026-03-04').executeTakeFirstOrThrow();
+    const moved = await onRecord(boss, 'holidays', holiday.id, 'edit', { date: '2026-03-05' });
+    expect(moved.notice?.type).toBe('success');
+    expect(await dueOf()).toBe(tash('2026-03-06T09:00'));
+
+    // the same date twice is still refused under its field, with nothing written
+    const dup = await create(boss, 'holidays', { date: '2026-03-05', name: 'Yana' });
+    expect(dup.record?.errors?.date?.message).toBe('fieldMustBeUnique');
+    expect(await database.db.selectFrom('holidays').select('id').execute()).toHaveLength(1);
+  });
+
   it('a new username typed in the edit form is saved (not silently dropped), and a taken one is refused under its field', async () => {
     const renamed = await onRecord(boss, 'users', manager.id, 'edit', { username: 'malika.m' });
     expect(renamed.notice?.type).toBe('success');
