@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import { sql } from 'kysely';
-import type { Db, Dialect } from '../db/connection.js';
+import { withTx, type Db, type Dialect, type Tx } from '../db/connection.js';
 import type { Clock } from '../core/clock.js';
 import type { CoreLogger } from '../core/deps.js';
 import { AppError } from '../core/errors.js';
@@ -54,6 +54,10 @@ export const MAX_ATTEMPTS_PER_PROCESS = 3;
 /** how often a started scheduler looks for slots left undone (failed, or held by a process that died) */
 const SWEEP_PATTERN = '30 * * * * *';
 const MAX_TEXT = 4000;
+/** first key of the two-key advisory lock a PostgreSQL claim holds (the second is the job's name) */
+const CLAIM_LOCK = 0x6a6f62;
+
+type Claimed = number | { claimed: 'claimed'; pendingUntil?: number } | 'busy';
 
 export type Scheduler = ReturnType<typeof createScheduler>;
 
@@ -116,7 +120,17 @@ export function createScheduler(deps: SchedulerDeps) {
    * for another attempt. 'claimed' is final (the slot ran or is running in time) unless `pending`:
    * its row is still 'running', and if that process died the slot must be retried after the lease.
    */
-  async function claim(job: Job, slot: string, now: Date): Promise<number | { claimed: 'claimed'; pendingUntil?: number } | 'busy'> {
+  async function claim(job: Job, slot: string, now: Date): Promise<Claimed> {
+    if (deps.dialect !== 'postgres') return claimOn(db, job, slot, now);
+    // PostgreSQL: the "no live run of this job" check and the insert are two snapshots apart, so a
+    // "run now" (another slot) racing a scheduled run could both start; one claim per job at a time
+    return withTx(db, 'postgres', async (t) => {
+      await sql`select pg_advisory_xact_lock(${CLAIM_LOCK}, hashtext(${job.name}))`.execute(t);
+      return claimOn(t, job, slot, now);
+    });
+  }
+
+  async function claimOn(db: Tx, job: Job, slot: string, now: Date): Promise<Claimed> {
     const nowIso = now.toISOString();
     const cutoff = new Date(now.getTime() - leaseOf(job)).toISOString();
     // a 'running' row past its lease belongs to a process that died; say so for the back office
@@ -127,7 +141,7 @@ export function createScheduler(deps: SchedulerDeps) {
       .where('status', '=', 'running')
       .where('started_at', '<=', cutoff)
       .execute();
-    // one statement (no transaction held across awaits): portable, and never blocks another handle
+    // one statement: on SQLite atomic by itself (one writer), on PostgreSQL under the claim lock
     const inserted = await db
       .insertInto('job_runs')
       .columns(['job', 'slot', 'status', 'owner', 'started_at'])

@@ -77,6 +77,47 @@ describe.each(dialects())('scheduler jobs over time on %s', (dialect) => {
     expect(await queued('kpi_report')).toHaveLength(1);
   });
 
+  it('"run now" racing the scheduled run of the same job in another process: never side by side', async () => {
+    const { services, clock } = servicesFor(database, tash('2026-03-04T09:00'));
+    const manager = await addUser(services, { role: 'sales_manager', telegramUserId: 90 });
+    const keeper = await addUser(services);
+    const { lead } = await services.leads.intake({ name: 'Anchor', phone: '+998905559090', source: 'walk_in' }, keeper);
+    const other = servicesFor({ ...database, db: secondHandle() }, tash('2026-03-04T09:00'));
+    const alerts = () => database.db.selectFrom('outbox').select('user_id').where('kind', '=', 'block_started').execute();
+    // the real job, watched: how many runs of it are in progress at once
+    let inProgress = 0;
+    let sideBySide = 0;
+    const watched: JobBodies = {
+      'mark-overdue': async (s) => {
+        if (++inProgress > 1) sideBySide++;
+        try {
+          return await s.followUps.markOverdue();
+        } finally {
+          inProgress--;
+        }
+      },
+    };
+    for (let round = 1; round <= 12; round++) {
+      // a salesperson whose five follow-ups went overdue during the hour
+      const sales = await addUser(services);
+      const hour = String(9 + round).padStart(2, '0');
+      await database.db
+        .insertInto('follow_ups')
+        .values([1, 2, 3, 4, 5].map((i) => ({ lead_id: lead.id, sales_id: sales.id, due_at: tash(`2026-03-04T${hour}:0${i}`), kind: 'callback', created_at: tash(`2026-03-04T${hour}:00`) })))
+        .execute();
+      clock.set(tash(`2026-03-04T${hour}:15:00.300`));
+      other.clock.set(clock.now());
+      const a = createScheduler({ db: database.db, dialect, clock, log: silentLogger, tz: 'Asia/Tashkent', jobs: buildJobs({ services, bodies: watched }), owner: 'back-office' });
+      const b = createScheduler({ db: others[0].db, dialect, clock: other.clock, log: silentLogger, tz: 'Asia/Tashkent', jobs: buildJobs({ services: other.services, bodies: watched }), owner: 'cron' });
+      // a manager presses "run now" at the moment another process's 15-minute slot fires
+      const [now, scheduled] = await Promise.all([a.runNow('mark-overdue'), b.runDueJob('mark-overdue', other.clock.now())]);
+      // the second to claim is refused while the first runs (or runs after it: that changes nothing)
+      expect([now.status, scheduled?.status]).toContain('ok');
+      expect(await alerts()).toEqual(Array.from({ length: round }, () => ({ user_id: manager.id })));
+    }
+    expect(sideBySide).toBe(0);
+  });
+
   it('a daily job that fails once is tried again at the next sweep, a few times at most, and its row keeps the earlier error', async () => {
     const { services, clock } = servicesFor(database, tash('2026-03-04T09:00'));
     const sales = await addUser(services, { telegramUserId: 81 });
