@@ -3,12 +3,14 @@ import { DateTime } from 'luxon';
 import { sql } from 'kysely';
 import { can } from '../../core/policy/policy.js';
 import { hasKey, t, type Lang } from '../../core/i18n/i18n.js';
-import { validation } from '../../core/errors.js';
-import { STATUSES, SOURCES } from '../../core/leads/statuses.js';
+import { AppError, validation } from '../../core/errors.js';
+import { normalizePhone } from '../../core/shared/phone.js';
+import { STATUSES, SOURCES, MANUAL_SOURCES } from '../../core/leads/statuses.js';
 import type { LeadSource, LeadStatus } from '../../db/types.js';
 import type { ResourceDeps } from '../resource-kit.js';
 import { COMPONENTS } from '../component-files.js';
 import {
+  fieldLabel,
   formAction,
   idsOf,
   int,
@@ -22,6 +24,7 @@ import {
   type ActionEnv,
   type FormField,
   type Option,
+  type Payload,
 } from './kit.js';
 
 export const LOST_REASONS = ['price', 'schedule', 'other_center', 'no_answer', 'not_interested', 'wrong_number', 'left', 'other'] as const;
@@ -70,6 +73,64 @@ async function groupOptions(deps: ResourceDeps): Promise<Option[]> {
   return groups.map((g) => ({ value: String(g.id), label: `${g.name} — ${g.course_name} (${g.current_students}/${g.capacity})` }));
 }
 
+/** A phone typed in the form, in E.164; a bad one is refused naming the field in the reader's words. */
+function phoneOf(input: Payload, name: string, lang: Lang, opts: { required?: boolean } = {}): string | null {
+  const raw = text(input, name, lang, opts);
+  if (raw === null) return null;
+  try {
+    return normalizePhone(raw, name);
+  } catch (err) {
+    if (err instanceof AppError) throw validation(name, t(lang, 'adm.err.phone'));
+    throw err;
+  }
+}
+
+function ageOf(input: Payload, name: string, lang: Lang): number | null {
+  const raw = (input[name] ?? '').trim();
+  if (!raw) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 120) throw validation(name, t(lang, 'adm.err.age'));
+  return n;
+}
+
+/** Active courses (and the lead's own course even if it closed since, so an edit keeps it). */
+async function courseOptions(deps: ResourceDeps, lang: Lang, keepId?: number | null): Promise<Option[]> {
+  const rows = await deps.services.deps.db
+    .selectFrom('courses')
+    .select(['id', 'name', 'active'])
+    .where((eb) => (keepId ? eb.or([eb('active', '=', 1), eb('id', '=', keepId)]) : eb('active', '=', 1)))
+    .orderBy('name')
+    .execute();
+  return [{ value: '', label: t(lang, 'adm.opt.noCourse') }, ...rows.map((c) => ({ value: String(c.id), label: c.name }))];
+}
+
+/** A course picked in the form: an active one, or the one the lead already has. */
+async function courseOf(deps: ResourceDeps, input: Payload, lang: Lang, keepId?: number | null): Promise<number | null> {
+  const id = int(input, 'courseId', lang);
+  if (id === null || id === keepId) return id;
+  const c = await deps.services.deps.db.selectFrom('courses').select('id').where('id', '=', id).where('active', '=', 1).executeTakeFirst();
+  if (!c) throw validation('courseId', t(lang, 'adm.err.course'));
+  return id;
+}
+
+/** Form fields a lead's contact details are typed into (new lead and edit share them). */
+function detailFields(env: ActionEnv, courses: Option[], values: Record<string, string> = {}): FormField[] {
+  const f = (name: string, type: FormField['type'], required = false): FormField => ({ name, type, label: env.tr(`adm.field.${name}`), required, value: values[name] ?? '' });
+  return [
+    f('name', 'text', true),
+    f('phone2', 'text'),
+    { ...f('courseId', 'select'), options: courses },
+    f('studentName', 'text'),
+    f('studentAge', 'number'),
+    f('studentLevel', 'text'),
+  ];
+}
+
+/** lead columns → the form's field names (for the timeline's words) */
+const EDITED_FIELD: Record<string, string> = { name: 'name', phone2: 'phone2', course_id: 'courseId', student_name: 'studentName', student_age: 'studentAge', student_level: 'studentLevel' };
+
+const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
 /** One timeline row, as text: the component prints these strings, never HTML. */
 export interface TimelineRow {
   id: number;
@@ -102,6 +163,9 @@ export async function leadTimeline(deps: ResourceDeps, leadId: number, env: Acti
       const to = typeof d.to === 'number' ? names.get(d.to) ?? `#${d.to}` : '';
       const from = typeof d.from === 'number' ? names.get(d.from) ?? `#${d.from}` : '';
       parts.push(from ? `${from} ${t(lang, 'adm.timeline.assignedTo', { name: to })}` : t(lang, 'adm.timeline.assignedTo', { name: to }));
+    }
+    if (e.type === 'details_edited' && d.changes && typeof d.changes === 'object') {
+      parts.push(Object.keys(d.changes).map((k) => fieldLabel(lang, EDITED_FIELD[k] ?? k)).join(', '));
     }
     if (e.type === 'merged') parts.push(t(lang, 'adm.timeline.mergedWith', { merged: String(d.merged ?? ''), survivor: String(d.survivor ?? '') }));
     if (e.type === 'call_logged' && typeof d.outcome === 'string') parts.push(label(lang, 'outcome', d.outcome));
@@ -138,6 +202,163 @@ export function leadActions(deps: ResourceDeps) {
         headers: [env.tr('adm.timeline.when'), env.tr('adm.timeline.who'), env.tr('adm.timeline.what'), env.tr('adm.timeline.details')],
         rows: await leadTimeline(deps, Number(env.ctx.record?.id()), env),
       }),
+      log,
+    ),
+
+    createLead: formAction(
+      {
+        name: 'createLead',
+        actionType: 'resource',
+        icon: 'Plus',
+        allowed: (p) => can(p, 'lead.create') && can(p, 'lead.assign'),
+        form: async (env) => {
+          const [name, phone2, ...rest] = detailFields(env, await courseOptions(deps, env.lang));
+          return {
+            intro: env.tr('adm.intro.createLead'),
+            fields: [
+              name,
+              { name: 'phone', type: 'text', label: env.tr('adm.field.phone'), required: true, hint: '+998 90 123 45 67' },
+              phone2,
+              ...rest.slice(0, 1),
+              {
+                name: 'source',
+                type: 'select',
+                label: env.tr('adm.field.source'),
+                required: true,
+                value: 'walk_in',
+                options: MANUAL_SOURCES.map((s) => ({ value: s, label: label(env.lang, 'source', s) })),
+              },
+              { name: 'note', type: 'textarea', label: env.tr('adm.field.note') },
+              ...rest.slice(1),
+              {
+                name: 'assignTo',
+                type: 'select',
+                label: env.tr('adm.field.assignTo'),
+                value: '',
+                options: [{ value: '', label: env.tr('adm.opt.distribute') }, ...(await salespeopleOptions(services.deps.db))],
+              },
+            ],
+            submit: env.tr('adm.submit.create'),
+          };
+        },
+        submit: async (input, env) => {
+          const db = services.deps.db;
+          // every field is checked before anything is written, each refusal naming its field
+          const name = text(input, 'name', env.lang, { required: true, max: 200 })!;
+          const phone = phoneOf(input, 'phone', env.lang, { required: true })!;
+          const phone2 = phoneOf(input, 'phone2', env.lang);
+          const courseId = await courseOf(deps, input, env.lang);
+          const source = choice(input, 'source', env.lang, MANUAL_SOURCES, { required: true })!;
+          const studentAge = ageOf(input, 'studentAge', env.lang);
+          const toUserId = await salespersonId(db, input, 'assignTo', env.lang);
+          const r = await services.leads.intake(
+            {
+              name,
+              phone,
+              phone2,
+              courseId,
+              source,
+              note: text(input, 'note', env.lang, { max: 4000 }),
+              studentName: text(input, 'studentName', env.lang, { max: 200 }),
+              studentAge,
+              studentLevel: text(input, 'studentLevel', env.lang, { max: 100 }),
+            },
+            env.actor,
+            toUserId == null ? {} : { toUserId, reason: `assigned by ${env.principal.title || 'a manager'} in the back office` },
+          );
+          if (!r.duplicate) return { message: env.tr('adm.done.createLead', { id: r.lead.id }), redirectUrl: showUrl('leads', r.lead.id) };
+          // a known phone: nothing new was created; say which lead it is and whose
+          const owner = r.lead.assigned_to == null ? env.tr('adm.dup.nobody') : await nameOf(env, deps, r.lead.assigned_to);
+          return {
+            message: env.tr('adm.done.duplicate', { id: r.lead.id, name: r.lead.name, owner }),
+            result: {
+              lines: [
+                { label: env.tr('adm.dup.lead'), value: `#${r.lead.id} — ${r.lead.name} (${r.lead.phone})`, href: showUrl('leads', r.lead.id), testId: 'duplicate-lead' },
+                { label: env.tr('adm.dup.owner'), value: owner, testId: 'duplicate-owner' },
+                { label: env.tr('adm.dup.outcome'), value: env.tr(`adm.dup.outcome.${r.outcome}`) },
+              ],
+              hint: env.tr('adm.dup.hint'),
+            },
+          };
+        },
+        fieldMap: { toUserId: 'assignTo' },
+      },
+      log,
+    ),
+
+    editDetails: formAction(
+      {
+        name: 'editDetails',
+        actionType: 'record',
+        icon: 'Edit',
+        allowed: (p, ctx) => can(p, 'lead.edit', recordOf(ctx)),
+        visible: open,
+        form: async (env) => {
+          const r = env.ctx.record!;
+          const courseId = (r.param('course_id') as number | null) ?? null;
+          return {
+            intro: env.tr('adm.intro.editDetails'),
+            fields: detailFields(env, await courseOptions(deps, env.lang, courseId), {
+              name: str(r.param('name')),
+              phone2: str(r.param('phone2')),
+              courseId: str(courseId),
+              studentName: str(r.param('student_name')),
+              studentAge: str(r.param('student_age')),
+              studentLevel: str(r.param('student_level')),
+            }),
+            submit: env.tr('adm.submit.save'),
+          };
+        },
+        submit: async (input, env) => {
+          const id = Number(env.ctx.record!.id());
+          const lead = await services.deps.db.selectFrom('leads').select(['phone', 'course_id']).where('id', '=', id).executeTakeFirst();
+          if (!lead) throw validation('name', env.tr('adm.err.noSuchLead'));
+          // a field left out of the request stays as it is; an emptied one is cleared (the name is required)
+          const has = (k: string) => input[k] !== undefined;
+          const phone2 = has('phone2') ? phoneOf(input, 'phone2', env.lang) : undefined;
+          if (phone2 && phone2 === lead.phone) throw validation('phone2', env.tr('adm.err.phoneSame'));
+          if (phone2) {
+            const owner = await services.deps.db.selectFrom('lead_phones').select('lead_id').where('phone', '=', phone2).executeTakeFirst();
+            if (owner && owner.lead_id !== id) throw validation('phone2', env.tr('adm.err.phoneTaken', { id: owner.lead_id }));
+          }
+          const { changed } = await services.leads.updateDetails(
+            id,
+            {
+              name: has('name') ? text(input, 'name', env.lang, { required: true, max: 200 })! : undefined,
+              phone2,
+              courseId: has('courseId') ? await courseOf(deps, input, env.lang, lead.course_id) : undefined,
+              studentName: has('studentName') ? text(input, 'studentName', env.lang, { max: 200 }) : undefined,
+              studentAge: has('studentAge') ? ageOf(input, 'studentAge', env.lang) : undefined,
+              studentLevel: has('studentLevel') ? text(input, 'studentLevel', env.lang, { max: 100 }) : undefined,
+            },
+            env.actor,
+          );
+          const fields = changed.map((k) => fieldLabel(env.lang, EDITED_FIELD[k] ?? k)).join(', ');
+          return { message: changed.length ? env.tr('adm.done.editDetails', { fields }) : env.tr('adm.done.editNothing'), redirectUrl: showUrl('leads', id) };
+        },
+      },
+      log,
+    ),
+
+    deleteLead: formAction(
+      {
+        name: 'deleteLead',
+        actionType: 'record',
+        icon: 'Trash2',
+        allowed: (p, ctx) => can(p, 'lead.delete', recordOf(ctx)),
+        visible: open,
+        form: (env) => ({
+          intro: env.tr('adm.intro.deleteLead', { id: String(env.ctx.record?.id() ?? ''), name: str(env.ctx.record?.param('name')) }),
+          fields: [],
+          submit: env.tr('adm.submit.delete'),
+          danger: true,
+        }),
+        submit: async (_input, env) => {
+          const id = Number(env.ctx.record!.id());
+          const done = await services.leads.remove(id, env.actor);
+          return { message: env.tr('adm.done.deleteLead', { id, merged: done.mergedIds.length }), redirectUrl: listUrl('leads') };
+        },
+      },
       log,
     ),
 

@@ -11,7 +11,7 @@ export const LEAD_SOURCES = [
 ] as const;
 const LOST_REASONS = ['price', 'schedule', 'other_center', 'no_answer', 'not_interested', 'wrong_number', 'left', 'other'] as const;
 
-const ACTIONS = ['reassign', 'bulkReassign', 'merge', 'releaseParked', 'releaseParkedMany', 'correctStatus', 'markLost', 'timeline'];
+const ACTIONS = ['createLead', 'editDetails', 'deleteLead', 'reassign', 'bulkReassign', 'merge', 'releaseParked', 'releaseParkedMany', 'correctStatus', 'markLost', 'timeline'];
 
 /**
  * Leads. Every change to a lead has business rules (events, follow-ups, outbox), so the table is

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { LeadSource, LeadStatus } from '../../db/types.js';
-import { CALL_OUTCOMES, LOST_REASONS, SOURCES, STATUSES } from '../../core/leads/statuses.js';
+import { CALL_OUTCOMES, LOST_REASONS, MANUAL_SOURCES, SOURCES, STATUSES } from '../../core/leads/statuses.js';
 import { validation } from '../../core/errors.js';
 import { isActiveCourse } from '../../core/landing/content.js';
 import { newRouter, type RouteDeps } from '../router.js';
@@ -29,7 +29,6 @@ const flag = z
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true'));
 
-const MANUAL_SOURCES = SOURCES.filter((s) => s !== 'form' && s !== 'excel' && s !== 'google_sheets') as [LeadSource, ...LeadSource[]];
 
 const listRoute = staffRoute({
   method: 'get',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tx, Dialect } from '../../db/connection.js';
 import type { Lead, LeadSource, User } from '../../db/types.js';
 import { normalizePhone } from '../shared/phone.js';
-import { parseOrThrow } from '../users/users.js';
+import { activeSalesperson, parseOrThrow } from '../users/users.js';
 import { enqueue, managers } from '../outbox/outbox.js';
 import { planForStatus, type OpsCtx } from '../followups/followup-ops.js';
 import { availableSalespeople } from '../distribution/distribution.js';
@@ -204,6 +204,8 @@ export async function intakeTx(
   ctx: OpsCtx & { dialect: Dialect },
   input: NormalizedIntake,
   actor: (Actor & Partial<User>) | null,
+  /** a manager's choice of salesperson for a NEW lead (a known phone keeps its owner) */
+  opts: { toUserId?: number; reason?: string } = {},
 ): Promise<IntakeResult> {
   const phones = input.phone2 ? [input.phone, input.phone2] : [input.phone];
   await lockPhones(tx, ctx.dialect, phones);
@@ -219,8 +221,9 @@ export async function intakeTx(
 
   const nowIso = ctx.now.toISOString();
   const byOwnSalesperson = actor?.role === 'sales';
+  const chosenBy = !parkedIntake && !byOwnSalesperson && opts.toUserId != null ? await activeSalesperson(tx, opts.toUserId, 'toUserId') : null;
   // chosen before the insert so the row is written once with its assignee
-  const pick = parkedIntake || byOwnSalesperson ? null : await chooseAssignee(tx, ctx, input.courseId ?? null);
+  const pick = parkedIntake || byOwnSalesperson || chosenBy ? null : await chooseAssignee(tx, ctx, input.courseId ?? null);
   let lead = await tx
     .insertInto('leads')
     .values({
@@ -264,6 +267,9 @@ export async function intakeTx(
     await tx.updateTable('users').set({ last_assigned_at: nowIso2 }).where('id', '=', actor!.id).execute();
     await addEvent(tx, ctx, lead.id, actor!.id, 'assigned', { data: { to: actor!.id, reason: 'entered by the salesperson: stays theirs' } });
     lead = { ...lead, assigned_to: actor!.id, assigned_at: nowIso2 };
+  } else if (chosenBy) {
+    // the manual-assignment path (as a reassignment): counter, event with the reason, notification
+    lead = await assignTo(tx, ctx, lead, chosenBy.id, opts.reason ?? 'assigned by a manager', actor?.id ?? null, { fresh: true, user: chosenBy });
   } else if (pick) {
     lead = await assignTo(tx, ctx, lead, pick.chosen.id, pick.reason, actor?.id ?? null, { fresh: true, workingNow: true, user: pick.chosen, inserted: true });
   } else {

@@ -12,6 +12,7 @@ import { intakeTx, normalizeIntake, releaseOne, type IntakeInput, type IntakeRes
 import { addEvent, adjustOpenCount, assertOwnLead, assignTo, distribute, getLead, notifyManagers, type Actor } from './lead-ops.js';
 import { addNoteTx, logCallTx, moveTx, recordTrialResultTx, type CallInput, type MoveInput } from './pipeline.js';
 import { isOpen, OPEN_STATUSES } from './statuses.js';
+import { deleteLeadTx, updateDetailsTx, type DetailsInput } from './lead-admin.js';
 import { kvDelete, kvGet, kvSet } from '../shared/kv-state.js';
 import { activeSalesperson } from '../users/users.js';
 import { assertCan, type Action } from '../policy/policy.js';
@@ -61,14 +62,28 @@ export function createLeadService(deps: CoreDeps) {
     return lead;
   }
 
-  async function intake(input: IntakeInput, actor: (Actor & Partial<User>) | null = null): Promise<IntakeResult> {
+  /** `opts.toUserId`: a manager hands the new lead to this salesperson instead of distributing it (same transaction). */
+  async function intake(input: IntakeInput, actor: (Actor & Partial<User>) | null = null, opts: { toUserId?: number; reason?: string } = {}): Promise<IntakeResult> {
+    if (opts.toUserId != null && !isManager(actor)) throw forbidden('only managers choose who gets a new lead');
     const normalized = normalizeIntake(input);
     return intakes.run((t, memo, collect) => {
       // the intakes of one transaction share the shift roster and the schedules they plan with
       let schedules = memo.get('schedules') as OpsCtx['schedules'];
       if (!schedules) memo.set('schedules', (schedules = new Map()));
-      return intakeTx(t, { ...ctx(), memo, schedules, collect }, normalized, actor);
+      return intakeTx(t, { ...ctx(), memo, schedules, collect }, normalized, actor, opts);
     });
+  }
+
+  /** An admin's correction of contact details (SPEC §10 "edit"); status and assignee have their own doors. */
+  async function updateDetails(id: number, input: DetailsInput, actor: Actor) {
+    return tx(deps, async (t) => updateDetailsTx(t, ctx(), id, input, actor));
+  }
+
+  /** An admin deletes a lead and everything hanging off it (SPEC §10 "delete"); logged without personal data. */
+  async function remove(id: number, actor: Actor) {
+    const summary = await tx(deps, async (t) => deleteLeadTx(t, ctx(), id, actor));
+    deps.log.info({ ...summary, actorId: actor?.id ?? null }, 'lead deleted');
+    return summary;
   }
 
   async function get(id: number, actor: Actor) {
@@ -383,6 +398,8 @@ export function createLeadService(deps: CoreDeps) {
 
   return {
     intake,
+    updateDetails,
+    remove,
     get,
     details,
     list,

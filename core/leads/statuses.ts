@@ -31,6 +31,9 @@ export const SOURCES: LeadSource[] = [
   'other',
 ];
 
+/** What staff may pick when they type a lead in by hand (the others are set by their own doors). */
+export const MANUAL_SOURCES = SOURCES.filter((s) => s !== 'form' && s !== 'excel' && s !== 'google_sheets') as [LeadSource, ...LeadSource[]];
+
 export const LOST_REASONS = ['price', 'schedule', 'other_center', 'no_answer', 'not_interested', 'wrong_number', 'left', 'other'] as const;
 export type LostReason = (typeof LOST_REASONS)[number];
 

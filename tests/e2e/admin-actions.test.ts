@@ -288,6 +288,41 @@ describe('back-office business actions in Chromium (manager)', () => {
     await shot('dashboard-exported');
   });
 
+  it('enters a new lead from the list page: a bad phone is named under its field, a good one lands with the chosen salesperson, the same phone again shows the existing lead', async () => {
+    await page.goto(`${server.url}/admin/resources/leads`);
+    await page.getByText('Yangi lid').first().click();
+    await page.getByTestId('crm-form-createLead').waitFor();
+    await page.fill('#crm-name', 'Shahzod Desk');
+    await page.fill('#crm-phone', '90 12');
+    await page.getByTestId('crm-submit').click();
+    await page.getByTestId('error-phone').waitFor();
+    await page.getByText('«Telefon»').first().waitFor();
+    expect(await database.db.selectFrom('leads').select('id').where('name', '=', 'Shahzod Desk').execute()).toEqual([]);
+    await shot('new-lead-refused');
+
+    await page.fill('#crm-phone', '90 777 66 55');
+    await page.selectOption('#crm-source', 'phone_call');
+    await page.fill('#crm-note', 'called the front desk');
+    await page.selectOption('#crm-assignTo', String(seed.bobur.id));
+    await page.getByTestId('crm-submit').click();
+    await page.waitForURL(/\/admin\/resources\/leads\/records\/\d+\/show/);
+    const lead = await database.db.selectFrom('leads').selectAll().where('phone', '=', '+998907776655').executeTakeFirstOrThrow();
+    expect(lead).toMatchObject({ name: 'Shahzod Desk', source: 'phone_call', assigned_to: seed.bobur.id, created_by: seed.manager.id });
+    await page.getByTestId('lead-timeline').getByText('Bobur Sotuvchi').first().waitFor();
+    await shot('new-lead-created');
+
+    await page.goto(`${server.url}/admin/resources/leads/actions/createLead`);
+    await page.getByTestId('crm-form-createLead').waitFor();
+    await page.fill('#crm-name', 'Shahzod again');
+    await page.fill('#crm-phone', '+998907776655');
+    await page.getByTestId('crm-submit').click();
+    await page.getByTestId('crm-result').waitFor();
+    expect(await page.getByTestId('duplicate-owner').innerText()).toBe('Bobur Sotuvchi');
+    expect(await page.getByTestId('duplicate-lead').innerText()).toContain(`#${lead.id}`);
+    expect((await database.db.selectFrom('leads').select('id').where('phone', '=', '+998907776655').execute()).length).toBe(1);
+    await shot('new-lead-duplicate');
+  });
+
   it('the new actions read in Russian and English too', async () => {
     await page.goto(`${server.url}/admin/resources/leads/records/${seed.contactedId}/show?lang=ru`);
     await page.getByText('Передать другому продавцу').first().waitFor();
