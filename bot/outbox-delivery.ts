@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Api, GrammyError, HttpError } from 'grammy';
-import type { Db, Dialect } from '../db/connection.js';
+import type pg from 'pg';
+import { pgPoolOf, type Db, type Dialect } from '../db/connection.js';
 import type { Clock } from '../core/clock.js';
 import type { CoreLogger } from '../core/deps.js';
 import {
@@ -30,9 +31,19 @@ import { createRenderer, type RenderFn, type RenderedMessage } from './render.js
  * Pacing uses the monotonic clock (it is about real seconds between requests); every instant
  * written to the database comes from the injected clock.
  *
- * The global limit is kept per process. Several processes on one PostgreSQL never send the same
- * row and keep the per-chat limit together (the claim checks the chat's last sent_at), but each
- * keeps its own 30/s: run delivery in one process, or divide globalPerSecond among them.
+ * The global limit holds across processes. On PostgreSQL every process starts a worker, but only the
+ * one holding a session-level advisory lock (on a connection kept for as long as it leads) sends;
+ * the others try to take the lock every poll and one takes over within about a poll and a second
+ * when the leader stops or dies (PostgreSQL frees the lock with its session). A leader sends at
+ * most globalPerSecond, so the bot does too, with no configuration. Leader election rather than a
+ * shared bucket in the database: 30/s is what one process can send anyway, it costs no write per
+ * message, and the sliding window below (a slot held from a send's start to a second after its
+ * answer) cannot be shared through rows without a round trip per send.
+ *   A new leader sends nothing for its first window, as the old one's last second may still count.
+ *   A leader whose lock connection errors or stops answering stops at once: rows not yet on the
+ *   wire go back, and it becomes a candidate again. Claims still never let two workers send one
+ *   row, and the claim checks the chat's last sent_at, so the per-chat limit holds over a takeover.
+ * SQLite (one file, normally one process) keeps the limit per process: run one process on it.
  */
 
 export interface DeliveryLimits {
@@ -107,6 +118,111 @@ export interface OutboxDelivery {
 
 const mono = () => performance.now();
 
+/** the two-key session advisory lock the PostgreSQL delivery leader holds ('out', 1) */
+const LEADER_LOCK = [0x6f7574, 1] as const;
+/** how often a leader checks its lock connection still answers, and how long it waits for it */
+const LEADER_CHECK_MS = 1_000;
+const LEADER_CHECK_TIMEOUT_MS = 5_000;
+
+interface Leadership {
+  /** true while this process leads; tries to take the lock when it does not */
+  ensure(): Promise<boolean>;
+  /** unlocks and closes the lock connection */
+  release(): Promise<void>;
+}
+
+/**
+ * Leader election on a PostgreSQL session-level advisory lock. The lock lives on a connection of
+ * its own, held (outside the pool's rotation) for as long as this process leads: the lock goes
+ * with its session, so a process or connection that dies frees it for the next candidate.
+ */
+function createPgLeadership(
+  pool: pg.Pool,
+  hooks: { onGained(): void; onLost(): void; log: CoreLogger; workerId: string },
+): Leadership {
+  let held: pg.PoolClient | null = null;
+  let checkedAt = 0;
+
+  /** closes the client (ending its session, and the lock with it if the server still has it) */
+  function discard(client: pg.PoolClient) {
+    client.release(true);
+    // the pool hears errors of clients it hands back and re-emits them as its own, which nobody
+    // listens for (a crash); this one is out of the pool already, so a late socket error is moot
+    client.removeAllListeners('error');
+    client.on('error', () => undefined);
+  }
+
+  function lose(client: pg.PoolClient, reason: unknown) {
+    if (held !== client) return;
+    held = null;
+    discard(client);
+    hooks.log.warn({ worker: hooks.workerId, err: reason }, 'outbox delivery: lost the delivery lock connection, stopped sending');
+    hooks.onLost();
+  }
+
+  async function stillAnswers(client: pg.PoolClient): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), LEADER_CHECK_TIMEOUT_MS)));
+    const ping = client.query('select 1').then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([ping, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async ensure() {
+      if (held) {
+        const client = held;
+        if (mono() - checkedAt < LEADER_CHECK_MS) return true;
+        checkedAt = mono();
+        if (await stillAnswers(client)) return held === client;
+        lose(client, new Error('the lock connection did not answer'));
+        return false;
+      }
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch {
+        return false; // the database is away; the loop tries again next poll
+      }
+      // a held client has no listener of the pool's: an error nobody heard would crash the process
+      const onError = (err: Error) => lose(client, err);
+      client.on('error', onError);
+      let got = false;
+      try {
+        const r = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [...LEADER_LOCK]);
+        got = r.rows[0]?.ok === true;
+      } catch {
+        discard(client);
+        return false;
+      }
+      if (!got) {
+        client.off('error', onError);
+        client.release();
+        return false;
+      }
+      held = client;
+      checkedAt = mono();
+      hooks.log.info({ worker: hooks.workerId }, 'outbox delivery: took the delivery lock, this process sends');
+      hooks.onGained();
+      return true;
+    },
+    async release() {
+      const client = held;
+      if (!client) return;
+      held = null;
+      await client.query('select pg_advisory_unlock($1, $2)', [...LEADER_LOCK]).catch(() => undefined);
+      // closed rather than pooled: a lock left by a failed unlock must not outlive this worker
+      discard(client);
+    },
+  };
+}
+
 class Stopped extends Error {}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -157,6 +273,8 @@ class SendWindow {
 
   private async take(signal: AbortSignal): Promise<() => void> {
     for (;;) {
+      // aborted while queued behind earlier sends (stop, or this process no longer leads)
+      if (signal.aborted) throw new Stopped();
       const now = mono();
       while (this.finished.length && this.finished[0] <= now - this.windowMs) this.finished.shift();
       const full = this.onWire + this.finished.length >= this.max;
@@ -241,11 +359,33 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
   const stats: DeliveryStats = { sent: 0, retried: 0, rateLimited: 0, failed: 0, lostClaims: 0 };
 
   let running = false;
+  /** aborted by stop() and when leadership is lost: claimed rows not yet on the wire go back */
   let stopper = new AbortController();
   let loopDone: Promise<void> | null = null;
   let wakeIdle: (() => void) | null = null;
 
   const wake = () => wakeIdle?.();
+
+  function newTerm() {
+    stopper = new AbortController();
+    // every claimed row waiting for its chat or the window listens for stop()
+    setMaxListeners(0, stopper.signal);
+  }
+
+  const pool = dialect === 'postgres' ? pgPoolOf(db) : undefined;
+  const leadership = pool
+    ? createPgLeadership(pool, {
+        log,
+        workerId,
+        // the previous leader's last second may still count at Telegram
+        onGained: () => window.pause(mono() + 1000 + limits.marginMs),
+        onLost: () => {
+          stopper.abort();
+          if (running) newTerm();
+          wake();
+        },
+      })
+    : null;
 
   function idle(ms: number): Promise<void> {
     // a stop() that came while the loop was busy must not wait out a whole poll
@@ -338,7 +478,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
     }
   }
 
-  async function deliver(row: ClaimedRow, lang: string | undefined) {
+  /** `signal`: of the term the row was claimed in, so a lost leadership aborts it even after a new term began */
+  async function deliver(row: ClaimedRow, lang: string | undefined, signal: AbortSignal) {
     const claim = claimOf(row);
     const chatId = row.chat_id!;
     let message: RenderedMessage;
@@ -353,8 +494,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
     let finished: () => void;
     try {
       const readyAt = chatReadyAt.get(chatId) ?? 0;
-      if (readyAt > mono()) await sleep(readyAt - mono(), stopper.signal);
-      finished = await window.acquire(stopper.signal);
+      if (readyAt > mono()) await sleep(readyAt - mono(), signal);
+      finished = await window.acquire(signal);
     } catch (err) {
       if (!(err instanceof Stopped)) throw err;
       return settle(claim, 'release', () => release(db, claim));
@@ -412,6 +553,12 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
     let lastHousekeeping = -Infinity;
     while (running) {
       try {
+        if (leadership && !(await leadership.ensure())) {
+          // another process sends; try again a poll later (rows queued here, wake(), do not hurry it)
+          const until = mono() + limits.pollMs;
+          while (running && mono() < until) await idle(until - mono());
+          continue;
+        }
         if (mono() - lastHousekeeping >= limits.housekeepingMs) {
           lastHousekeeping = mono();
           await housekeeping();
@@ -421,6 +568,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
           await idle(limits.pollMs);
           continue;
         }
+        const term = stopper.signal;
         const rows = await claimDue(db, dialect, { now: clock.now(), worker: workerId, limit: free, chatIntervalMs });
         if (!rows.length) {
           if (running) await idleWait();
@@ -428,13 +576,15 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
         }
         const userIds = rows.map((r) => r.user_id).filter((id): id is number => id != null);
         const langs = await languagesOf(db, userIds).catch(() => new Map<number, string>());
-        for (const row of rows) track(deliver(row, row.user_id != null ? langs.get(row.user_id) : undefined));
+        for (const row of rows) track(deliver(row, row.user_id != null ? langs.get(row.user_id) : undefined, term));
       } catch (err) {
         log.error({ err, worker: workerId }, 'outbox delivery: loop error');
         if (running) await idle(limits.pollMs);
       }
     }
     while (inflight.size) await Promise.allSettled([...inflight]);
+    // after the last send's answer: the next leader then waits one window from here
+    await leadership?.release();
   }
 
   return {
@@ -444,9 +594,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): OutboxDelivery {
     start() {
       if (running) return;
       running = true;
-      stopper = new AbortController();
-      // every claimed row waiting for its chat or the window listens for stop()
-      setMaxListeners(0, stopper.signal);
+      newTerm();
       loopDone = loop();
     },
     async stop() {

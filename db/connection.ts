@@ -33,12 +33,29 @@ const pgTypes = {
   },
 };
 
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The pg pool behind a PostgreSQL Db, for a connection kept for a whole session (a session-level
+ * advisory lock): Kysely hides its client, and a held client needs its own 'error' listener, since
+ * pg throws an error nobody listens for (a dropped connection) as an uncaught exception.
+ */
+export function pgPoolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.dialect === 'postgres') {
     if (!opts.url) throw new Error('DATABASE_URL is required for PostgreSQL');
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types: pgTypes as any });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', destroy: () => db.destroy() };
+    pools.set(db, pool);
+    const destroy = async () => {
+      await db.destroy();
+      // Kysely ends the pool only if it ever ran a query; pgPoolOf users may have opened clients alone
+      if (!pool.ending) await pool.end();
+    };
+    return { db, dialect: 'postgres', destroy };
   }
   const path = opts.sqlitePath ?? './data/crm.sqlite';
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -3,8 +3,10 @@ import { Api } from 'grammy';
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { systemClock } from '../../core/clock.js';
-import { silentLogger } from '../../core/deps.js';
+import { silentLogger, type CoreLogger } from '../../core/deps.js';
+import { openDatabase, type Database } from '../../db/connection.js';
 import { classifySendError, createOutboxDelivery, type DeliveryLimits, type OutboxDelivery } from '../../bot/outbox-delivery.js';
 import { createRenderer } from '../../bot/render.js';
 import { createBotApiRecorder, maxPerChatWindow, maxPerWindow, type BotApiRecorder, type RecordedCall } from '../support/bot-api-recorder.js';
@@ -203,9 +205,85 @@ describe.each(dialects())('outbox delivery to Telegram (%s)', (dialect) => {
     const counts = tally(recorder.delivered());
     expect(counts.size).toBe(200);
     expect(Math.max(...counts.values())).toBe(1);
-    expect(new Set(rows.map((r) => r.claimed_by))).toEqual(new Set(['worker-a', 'worker-b']));
+    // on PostgreSQL one of them holds the delivery lock and sends alone (the next test)
+    const claimers = new Set(rows.map((r) => r.claimed_by));
+    if (dialect === 'sqlite') expect(claimers).toEqual(new Set(['worker-a', 'worker-b']));
+    else expect(claimers.size).toBe(1);
     for (const [, tags] of byChat(recorder.delivered())) expect(tags).toEqual([...tags].sort((a, b) => a - b));
   });
+
+  if (dialect === 'postgres')
+    it('three processes on one PostgreSQL keep 30 a second in total: one sends, another takes over when it stops or loses its connection', async () => {
+      recorder = await createBotApiRecorder();
+      await queueRows(tdb.db, rowsFor(60, 3));
+      const lost: string[] = [];
+      const pools: Database[] = [];
+      const workers: OutboxDelivery[] = [];
+      const until = async (cond: () => boolean, ms: number) => {
+        for (const end = Date.now() + ms; !cond(); ) {
+          if (Date.now() > end) throw new Error('timed out');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const sending = () => workers.filter((w) => w.stats.sent > 0);
+      try {
+        for (const id of ['p1', 'p2', 'p3']) {
+          // each its own pool, as separate processes have
+          const database = openDatabase({ dialect: 'postgres', url: tdb.location });
+          pools.push(database);
+          const log: CoreLogger = {
+            ...silentLogger,
+            warn: (_o, msg) => {
+              if (msg?.includes('lost the delivery lock')) lost.push(id);
+            },
+          };
+          const w = createOutboxDelivery({
+            db: database.db,
+            dialect: 'postgres',
+            clock: systemClock,
+            log,
+            api: new Api(recorder.token, { apiRoot: recorder.apiRoot, timeoutSeconds: 5 }),
+            render,
+            workerId: id,
+            limits: { pollMs: 200 },
+          });
+          workers.push(w);
+          w.start();
+        }
+        await until(() => recorder.delivered().length >= 40, 10_000);
+        expect(sending()).toHaveLength(1);
+        const [first] = sending();
+        await first.stop();
+        const stoppedAt = Date.now();
+        const sentAtStop = recorder.delivered().length;
+
+        await until(() => recorder.delivered().length >= sentAtStop + 40, 10_000);
+        const second = sending().filter((w) => w !== first);
+        expect(second).toHaveLength(1);
+        // the next leader took over within a poll and a window (not the 5-minute lease)
+        const resumed = recorder.delivered()[sentAtStop];
+        expect(resumed.at - stoppedAt).toBeLessThan(3_000);
+
+        // the leader's lock connection dies: it stops sending, and a leader (it or the third) goes on
+        const killed = await sql<{ pid: number }>`select pg_terminate_backend(pid) as ok, pid from pg_locks
+          where locktype = 'advisory' and classid = ${0x6f7574} and objid = 1 and granted`.execute(tdb.db);
+        expect(killed.rows).toHaveLength(1);
+        await waitSettled(tdb.db, 20_000);
+        expect(lost).toEqual([second[0].workerId]);
+
+        const rows = await rowsById();
+        expect(rows.filter((r) => r.status !== 'sent')).toEqual([]);
+        const calls = recorder.callsOf('sendMessage');
+        expect(calls).toHaveLength(180);
+        expect([...tally(calls).values()].every((n) => n === 1)).toBe(true);
+        expect(maxPerWindow(calls.map((c) => c.at), 1000)).toBeLessThanOrEqual(30);
+        expect(maxPerChatWindow(calls, 1000)).toBe(1);
+        for (const [, tags] of byChat(calls)) expect(tags).toEqual([...tags].sort((a, b) => a - b));
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+        await Promise.all(pools.map((p) => p.destroy()));
+      }
+    });
 
   it("keeps Telegram's limits: at most 30 messages in any second and 1 per chat", async () => {
     recorder = await createBotApiRecorder();
@@ -286,7 +364,8 @@ describe.each(dialects())('outbox delivery to Telegram (%s)', (dialect) => {
     recorder = await createBotApiRecorder();
     await queueRows(tdb.db, rowsFor(1, 6));
     const first = worker({ limits: { ...fast, perChatPerSecond: 4 } });
-    await new Promise((r) => setTimeout(r, 400));
+    // (on PostgreSQL the first send waits a window after taking the delivery lock)
+    for (const until = Date.now() + 5_000; !recorder.delivered().length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     await first.stop();
     const afterStop = await rowsById();
     expect(afterStop.some((r) => r.status === 'sending')).toBe(false);
