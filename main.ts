@@ -17,7 +17,12 @@ import { ensureMiniAppBuilt } from './miniapp/build.js';
 
 export async function start(config: Config) {
   const log = createLogger(config.LOG_LEVEL);
-  const database = openDatabase({ dialect: config.dialect, sqlitePath: config.sqlitePath, url: config.DATABASE_URL });
+  const database = openDatabase({
+    dialect: config.dialect,
+    sqlitePath: config.sqlitePath,
+    url: config.DATABASE_URL,
+    onIdleConnectionError: (err) => log.warn({ err: err.message }, 'database: an idle connection failed and was dropped; the pool opens a new one'),
+  });
   const applied = await migrate(database);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const services = createServices(

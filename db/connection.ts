@@ -23,6 +23,12 @@ export interface DatabaseOptions {
   /** postgres://… connection string */
   url?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL: an idle pooled connection that failed (the server restarted, an admin or a proxy
+   * closed it). The pool drops it and opens a new one when needed; without a listener pg would
+   * raise it as an uncaught exception and end the process. Default: one line on stderr.
+   */
+  onIdleConnectionError?: (err: Error) => void;
 }
 
 // int8 (counts, sums) and numeric (averages) come back as strings from pg; they fit in a JS number here.
@@ -48,6 +54,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.dialect === 'postgres') {
     if (!opts.url) throw new Error('DATABASE_URL is required for PostgreSQL');
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types: pgTypes as any });
+    pool.on('error', opts.onIdleConnectionError ?? ((err) => process.stderr.write(`database: an idle connection failed and was dropped: ${err.message}\n`)));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
     const destroy = async () => {

@@ -5,6 +5,7 @@ import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
 import { addUser, servicesFor, tash } from '../support/fixtures.js';
 import { openDatabase } from '../../db/connection.js';
 import { migrate } from '../../db/migrate.js';
+import { sql } from 'kysely';
 
 const run = promisify(execFile);
 const AT = tash('2026-03-04T10:00');
@@ -53,6 +54,27 @@ describe.each(dialects())('concurrent intakes of the same phones on %s', (dialec
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(new Set(results.map((r) => r.lead.id)).size).toBe(1);
     await second.services.deps.db.destroy();
+  });
+});
+
+// PostgreSQL only: SQLite has no connection to lose
+describe.each(dialects().filter((d) => d === 'postgres'))('database connections on %s', (dialect) => {
+  // PostgreSQL restarted, or an idle connection closed by an admin or a proxy: the process keeps
+  // serving (pg raised the dropped connection as an uncaught exception before the pool had a listener)
+  it('an idle pooled connection killed on the server is dropped and replaced, not a crash', async () => {
+    const database = await freshDatabase(dialect);
+    const seen: string[] = [];
+    const opened = openDatabase({ dialect, url: database.location, onIdleConnectionError: (err) => seen.push(err.message) });
+    try {
+      const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(opened.db)).rows[0].pid;
+      await sql`select pg_terminate_backend(${pid})`.execute(database.db);
+      await expect.poll(() => seen.length, { timeout: 5_000 }).toBe(1);
+      expect(seen[0]).toMatch(/terminat/i);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(opened.db)).rows[0].one).toBe(1);
+    } finally {
+      await opened.destroy();
+      await database.cleanup();
+    }
   });
 });
 
