@@ -79,12 +79,54 @@ export function openDatabase(opts: DatabaseOptions): Database {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
+/** The part of a better-sqlite3 statement Kysely's SQLite driver uses. */
+interface DriverStatement {
+  readonly reader: boolean;
+  all(params: unknown[]): unknown[];
+  run(params: unknown[]): SQLite.RunResult;
+  iterate(params: unknown[]): IterableIterator<unknown>;
+}
+
+/**
+ * A reading statement whose rows are built by us from better-sqlite3's raw arrays: its own row
+ * objects cost about half of a 50-row list query (a salesperson's lead list: ~130 µs → ~75 µs),
+ * while an object literal with fixed keys is cheap for V8. The column names are read again when a
+ * row's width changes (a schema change recompiled a `select *`).
+ */
+function rowsAsObjects(stmt: SQLite.Statement): DriverStatement {
+  const raw = stmt.raw(true);
+  let width = -1;
+  let rowOf: (r: unknown[]) => unknown = () => ({});
+  const shape = () => {
+    const names = raw.columns().map((c) => c.name);
+    width = names.length;
+    // `__proto__` in a literal would set the prototype: such a result keeps plain assignment
+    rowOf = names.includes('__proto__')
+      ? (r) => Object.fromEntries(names.map((n, i) => [n, r[i]]))
+      : (new Function('r', `return {${names.map((n, i) => `${JSON.stringify(n)}: r[${i}]`).join(', ')}};`) as (r: unknown[]) => unknown);
+  };
+  const map = (rows: unknown[][]) => {
+    if (rows.length && rows[0].length !== width) shape();
+    return rows.map(rowOf);
+  };
+  shape();
+  return {
+    reader: true,
+    all: (params) => map(raw.all(params) as unknown[][]),
+    run: (params) => raw.run(params),
+    *iterate(params) {
+      for (const r of raw.iterate(params) as IterableIterator<unknown[]>) yield map([r])[0];
+    },
+  };
+}
+
 /**
  * Kysely's SQLite driver prepares every statement on every call; preparing costs more than
- * running most of our queries, so prepared statements are kept (bounded) per SQL text.
+ * running most of our queries, so prepared statements are kept (bounded) per SQL text. A schema
+ * change (migrations, a test's own table) empties the cache so no statement keeps an old shape.
  */
 export function withStatementCache(file: SQLite.Database, max = 500): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new Map<string, SQLite.Statement | DriverStatement>();
   const prepare = file.prepare.bind(file);
   return new Proxy(file, {
     get(target, prop, receiver) {
@@ -95,7 +137,9 @@ export function withStatementCache(file: SQLite.Database, max = 500): SQLite.Dat
       return (text: string) => {
         let stmt = cache.get(text);
         if (!stmt) {
-          stmt = prepare(text);
+          if (/^\s*(create|alter|drop)\b/i.test(text)) cache.clear();
+          const prepared = prepare(text);
+          stmt = prepared.reader ? rowsAsObjects(prepared) : prepared;
           if (cache.size >= max) cache.delete(cache.keys().next().value!);
           cache.set(text, stmt);
         }
