@@ -5,7 +5,7 @@ import { validation } from '../errors.js';
 import { assertCan } from '../policy/policy.js';
 import { normalizePhone } from '../shared/phone.js';
 import { parseOrThrow } from '../users/users.js';
-import { getGroup, notifyWaitlist } from '../groups/groups.js';
+import { freeSeat } from './pipeline.js';
 import type { OpsCtx } from '../followups/followup-ops.js';
 import { addEvent, adjustOpenCount, getLead, type Actor } from './lead-ops.js';
 import { lockPhones } from './intake.js';
@@ -137,15 +137,7 @@ export async function deleteLeadTx(tx: Tx, ctx: OpsCtx & { dialect: Dialect }, i
 
   // counters: the assignee's open leads, and the enrolled student's seat in the group
   if (lead.parked === 0 && isOpen(lead.status)) await adjustOpenCount(tx, lead.assigned_to, -1);
-  if (lead.status === 'enrolled' && lead.group_id != null) {
-    await tx
-      .updateTable('study_groups')
-      .set((eb) => ({ current_students: eb('current_students', '-', 1) }))
-      .where('id', '=', lead.group_id)
-      .where('current_students', '>', 0)
-      .execute();
-    await notifyWaitlist(tx, ctx, await getGroup(tx, lead.group_id));
-  }
+  if (lead.status === 'enrolled') await freeSeat(tx, ctx, lead);
   return { leadId: id, mergedIds: ids.slice(1), events, followUps, trials, waitlist, phones, outbox: outbox.drop.length };
 }
 

@@ -64,7 +64,7 @@ export async function enrollTx(tx: Tx, ctx: OpsCtx, lead: Lead, input: MoveInput
 }
 
 /** A student leaving frees their seat and tells the waitlist. */
-async function freeSeat(tx: Tx, ctx: OpsCtx, lead: Lead) {
+export async function freeSeat(tx: Tx, ctx: OpsCtx, lead: Lead) {
   if (!lead.group_id) return;
   await tx
     .updateTable('study_groups')

@@ -1,19 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
-import { addCourse, addGroup, addUser, servicesFor, tash } from '../support/fixtures.js';
-import { AppError } from '../../core/errors.js';
+import { addCourse, addGroup, addUser, failure, servicesFor, tash } from '../support/fixtures.js';
 import type { Services } from '../../core/services.js';
 import type { User } from '../../db/types.js';
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to be refused');
-}
 
 describe.each(dialects())('leave and absence on %s', (dialect) => {
   let database: TestDatabase;

@@ -1,17 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
-import { addCourse, addUser, servicesFor, tash } from '../support/fixtures.js';
-import { AppError } from '../../core/errors.js';
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to be refused');
-}
+import { addCourse, addUser, failure, servicesFor, tash } from '../support/fixtures.js';
 
 describe.each(dialects())('offers on %s', (dialect) => {
   let database: TestDatabase;

@@ -1,3 +1,4 @@
+import { AppError } from '../../core/errors.js';
 import { ManualClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/deps.js';
 import { createServices, type Services } from '../../core/services.js';
@@ -58,3 +59,14 @@ export async function addGroup(
 
 /** Local Tashkent wall time → ISO instant (UTC+5, no DST), for readable test data. */
 export const tash = (local: string) => new Date(`${local}+05:00`).toISOString();
+
+/** The AppError a core call is refused with; fails the test when the call succeeds or throws something else. */
+export async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to be refused');
+}
