@@ -41,6 +41,9 @@ export async function loadLandingContent(db: Tx): Promise<LandingContent> {
 
 /** Whether a course the form names may be chosen (exists and is active). */
 export async function isActiveCourse(db: Tx, id: number): Promise<boolean> {
+  // ids are 32-bit integers: PostgreSQL refuses a larger number in the comparison itself (a 500),
+  // and no such course can exist anyway
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) return false;
   const row = await db.selectFrom('courses').select('id').where('id', '=', id).where('active', '=', 1).executeTakeFirst();
   return !!row;
 }

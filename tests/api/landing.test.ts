@@ -485,6 +485,25 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect((await unknown.json()).error.code).toBe('NOT_FOUND');
     });
 
+    it('a course id beyond any real id (form or JSON) → 400 naming the field, not a 500 (PostgreSQL refused the comparison)', async () => {
+      const phone = nextPhone();
+      const cases: [RequestInit, string][] = [
+        [json({ name: 'Big', phone, courseId: '99999999999999999999999' }), 'courseId'],
+        [json({ name: 'Big', phone, course: 2_147_483_648 }), 'course'],
+        [form({ name: 'Big', phone, course_id: '2147483648' }), 'course_id'],
+      ];
+      for (const [i, [init, field]] of cases.entries()) {
+        const res = await post(init, fromIp(`10.47.0.${i + 1}`));
+        expect(res.status, field).toBe(400);
+        expect((await res.json()).error.fields, field).toEqual({ [field]: 'is not an active course' });
+      }
+      // without JavaScript the form comes back with the error beside the course picker
+      const page = await post(browserForm({ name: 'Big', phone, courseId: '99999999999999999999' }), fromIp('10.47.0.9'));
+      expect(page.status).toBe(400);
+      expect(await page.text()).toContain('data-error-for="courseId">Bunday kurs yo&#39;q</span>');
+      expect(await ctx.db.selectFrom('leads').select('id').where('phone', '=', phone).executeTakeFirst()).toBeUndefined();
+    });
+
     it('an unsupported Content-Type → 415 in the error shape', async () => {
       const res = await post({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=A' });
       expect(res.status).toBe(415);
