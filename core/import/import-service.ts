@@ -184,7 +184,16 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
    */
   async function stage(
     rows: AsyncIterable<SheetRow>,
-    meta: { kind: 'excel' | 'google_sheets'; source: LeadSource; parked: boolean; fileName?: string | null; date1904?: () => boolean; bytesPercent?: () => number },
+    meta: {
+      kind: 'excel' | 'google_sheets';
+      source: LeadSource;
+      parked: boolean;
+      fileName?: string | null;
+      date1904?: () => boolean;
+      bytesPercent?: () => number;
+      /** moves the rows on to the next worksheet (a workbook whose leads are not on its first sheet) */
+      skipSheet?: () => void;
+    },
     o: StageOptions = {},
   ): Promise<ImportSummary> {
     assertMayImport(o.actor);
@@ -279,15 +288,25 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
       o.onProgress?.({ importId, phase: 'reading', rows: counts.total + counts.skipped, percent });
     };
 
+    let sheet = 0;
     try {
       for await (const row of rows) {
+        if ((row.sheet ?? 0) !== sheet) {
+          // the header's sheet holds the leads: the sheets after it are other tables
+          if (columns) break;
+          sheet = row.sheet ?? 0;
+          scanned = 0;
+        }
         if (!columns) {
           const texts = row.values.map((v) => cellText(v));
           if (!texts.some(Boolean)) continue;
           firstHeaders ??= texts.filter(Boolean);
           const found = detectColumns(row.values, o.mapping);
           if (found.phone === undefined) {
-            if (++scanned >= HEADER_SCAN_ROWS) break;
+            if (++scanned >= HEADER_SCAN_ROWS) {
+              if (!meta.skipSheet) break;
+              meta.skipSheet();
+            }
             continue;
           }
           if (found.name === undefined) {
@@ -361,7 +380,15 @@ export function createImportService(deps: CoreDeps, opts: ImportServiceOptions) 
     const src = readXlsxRows(path, size, { lang, onBytes: (read, total) => (percent = (read / total) * 100) });
     return stage(
       src.rows,
-      { kind: 'excel', source: 'excel', parked: true, fileName: o.fileName ?? path.split(/[\\/]/).pop(), date1904: src.date1904, bytesPercent: () => percent },
+      {
+        kind: 'excel',
+        source: 'excel',
+        parked: true,
+        fileName: o.fileName ?? path.split(/[\\/]/).pop(),
+        date1904: src.date1904,
+        bytesPercent: () => percent,
+        skipSheet: src.skipSheet,
+      },
       o,
     );
   }

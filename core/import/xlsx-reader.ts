@@ -21,6 +21,8 @@ export interface SheetRow {
   rowNo: number;
   /** 1-based cell values, as exceljs's streaming reader gives them (index 0 unused; rich text joined) */
   values: unknown[];
+  /** 0-based position of the row's worksheet among those read (workbook order, visible first) */
+  sheet?: number;
 }
 
 const fileError = (lang: Lang, key: string, params: Record<string, string | number> = {}, code: 'VALIDATION' | 'PAYLOAD_TOO_LARGE' = 'VALIDATION') => {
@@ -96,6 +98,13 @@ export interface XlsxRowSource {
   rows: AsyncGenerator<SheetRow>;
   /** true when the workbook counts dates from 1904 (old Mac Excel) */
   date1904(): boolean;
+  /**
+   * Leaves the worksheet being read: the rows go on with the next one. A workbook often holds a
+   * cover or instructions sheet before the leads, so the importer looks for its header sheet by sheet.
+   */
+  skipSheet(): void;
+  /** name of the worksheet being read */
+  sheetName(): string | null;
 }
 
 // exceljs's own copies of unzipper and its xmlDecode (resolved from exceljs, whatever the hoisting)
@@ -153,7 +162,7 @@ interface WorkbookReaderInternals {
 }
 
 /**
- * Rows of the workbook's first worksheet, streamed. The archive is opened through its central
+ * Rows of the workbook's worksheets, one sheet after the other (see skipSheet), streamed. The archive is opened through its central
  * directory (unzipper.Open) rather than exceljs's single forward pass: that pass intermittently
  * loses xl/workbook.xml when it is stored last, which exceljs itself and many tools do (exceljs
  * issue #3064, "reading 'sheets'"), and it spools the worksheet to a temp file whenever the shared
@@ -173,6 +182,8 @@ export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}
     entries: 'ignore',
   }) as unknown as WorkbookReaderInternals;
   const streams: Readable[] = [];
+  let skip = false;
+  let currentName: string | null = null;
   const entry = (f: ZipFile) => {
     const s = f.stream();
     streams.push(s);
@@ -204,24 +215,41 @@ export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}
         strings = parser.strings;
       }
 
-      // the first sheet in the workbook's order, else the lowest-numbered sheet part
-      const first = reader.model?.sheets?.[0];
-      const target = first && reader.workbookRels?.find((r) => r.Id === first.rId)?.Target;
-      const targetPath = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : null;
+      // the sheets in the workbook's order (visible before hidden), else the sheet parts by number
       const sheetParts = [...files.keys()].filter((p) => /^xl\/worksheets\/sheet\d+\.xml$/.test(p)).sort((a, b) => sheetNumber(a) - sheetNumber(b));
-      const sheetPath = targetPath && files.has(targetPath) ? targetPath : sheetParts[0];
-      if (!sheetPath) throw fileError(lang, 'import.error.no_sheet');
-      const sheetFile = files.get(sheetPath)!;
-      const sheet = new WorksheetParser(strings, xmlDecode);
-      const utf8 = new TextDecoder('utf-8');
-      let read = 0;
-      for await (const chunk of await bigEntry(sheetFile)) {
-        read += (chunk as Buffer).length;
-        opts.onBytes?.(read, sheetFile.uncompressedSize || 1);
-        for (const row of sheet.write(utf8.decode(chunk as Buffer, { stream: true }))) yield row;
+      const ordered: { path: string; name: string | null }[] = [];
+      const listed = [...(reader.model?.sheets ?? [])].sort((a, b) => Number(Boolean(a.state && a.state !== 'visible')) - Number(Boolean(b.state && b.state !== 'visible')));
+      for (const s of listed) {
+        const target = reader.workbookRels?.find((r) => r.Id === s.rId)?.Target;
+        const p = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : null;
+        if (p && files.has(p) && !ordered.some((o) => o.path === p)) ordered.push({ path: p, name: s.name ?? null });
       }
-      for (const row of sheet.write(utf8.decode())) yield row;
-      for (const row of sheet.end()) yield row;
+      if (!ordered.length) for (const p of sheetParts) ordered.push({ path: p, name: null });
+      if (!ordered.length) throw fileError(lang, 'import.error.no_sheet');
+      for (let n = 0; n < ordered.length; n++) {
+        currentName = ordered[n].name;
+        skip = false;
+        const sheetFile = files.get(ordered[n].path)!;
+        const sheet = new WorksheetParser(strings, xmlDecode);
+        const utf8 = new TextDecoder('utf-8');
+        const stream = await bigEntry(sheetFile);
+        let read = 0;
+        const tag = (row: SheetRow) => ((row.sheet = n), row);
+        chunks: for await (const chunk of stream) {
+          read += (chunk as Buffer).length;
+          opts.onBytes?.(read, sheetFile.uncompressedSize || 1);
+          for (const row of sheet.write(utf8.decode(chunk as Buffer, { stream: true }))) {
+            yield tag(row);
+            if (skip) break chunks;
+          }
+        }
+        if (skip) {
+          stream.destroy();
+          continue;
+        }
+        for (const row of sheet.write(utf8.decode())) yield tag(row);
+        for (const row of sheet.end()) yield tag(row);
+      }
     } catch (err) {
       if (err instanceof AppError) throw err;
       const detail = err instanceof Error ? err.message.slice(0, 120) : String(err);
@@ -233,6 +261,10 @@ export function readXlsxRows(path: string, _size: number, opts: ReadOptions = {}
   return {
     rows: rows(),
     date1904: () => Boolean(reader.properties?.model?.date1904),
+    skipSheet: () => {
+      skip = true;
+    },
+    sheetName: () => currentName,
   };
 }
 

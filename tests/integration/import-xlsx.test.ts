@@ -1,5 +1,6 @@
 import { writeFileSync, readFileSync, truncateSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
 import { addCourse, addUser, servicesFor, tash } from '../support/fixtures.js';
 import { libreOfficeXlsx, readBack, tempDir, writeCsv, writeXlsx } from '../support/xlsx-files.js';
@@ -369,5 +370,25 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     await expect(imports.commit(dry.importId)).rejects.toMatchObject({ code: 'CONFLICT' });
     const seller = await addUser(services);
     await expect(imports.dryRun(ruFile, { actor: seller })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a workbook whose leads are on its second sheet (a cover sheet first) imports that sheet only', async () => {
+    const path = files.path(`sheets-${dialect}.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    const cover = wb.addWorksheet("Yo'riqnoma");
+    cover.addRows([['Markaz mijozlari, 2024'], ['Har oy yangilanadi'], [], ['Masʼul: Dilnoza']]);
+    wb.addWorksheet('Lidlar').addRows([['Lidlar ro‘yxati'], ['Ism', 'Telefon', 'Kurs'], ['Aziza', '90 123 45 01', 'english'], ['Bekzod', 901234502, null], ['Jami', 2, null]]);
+    wb.addWorksheet('Arxiv').addRows([['Ism', 'Telefon'], ['Eski arxiv', '93 000 00 01']]);
+    await wb.xlsx.writeFile(path);
+
+    const dry = await imports.dryRun(path, { lang: 'en' });
+    expect(dry.counts).toMatchObject({ total: 2, new: 2, invalid: 0, skipped: 1 });
+    expect(dry.columns).toEqual({ name: 1, phone: 2, course: 3 });
+    expect((await imports.rows(dry.importId)).map((r) => [r.rowNo, r.input?.name, r.input?.phone, r.input?.courseId])).toEqual([
+      [3, 'Aziza', '+998901234501', english],
+      [4, 'Bekzod', '+998901234502', null],
+    ]);
+    await imports.commit(dry.importId);
+    expect((await importedLeads()).map((l) => l.name)).toEqual(['Aziza', 'Bekzod']);
   });
 });

@@ -26,6 +26,13 @@ describe('header detection', () => {
     expect(detectColumns(row('Name', 'Telefon', 'Telefon'))).toEqual({ name: 1, phone: 2, phone2: 3 });
   });
 
+  it('reads the hyphenated and Cyrillic spellings of "full name" and the х-for-ҳ typing of Uzbek Cyrillic headers', () => {
+    expect(detectColumns(row('№', 'Исм-шарифи', 'Телефон рақами', 'Курс номи', 'Изох'))).toEqual({ name: 2, phone: 3, course: 4, comment: 5 });
+    expect(detectColumns(row('Ism-sharifi', 'Tel. raqam', "Yo'nalishi"))).toEqual({ name: 1, phone: 2, course: 3 });
+    expect(detectColumns(row('Исми шарифи', 'Рақами', 'Йўналиши'))).toEqual({ name: 1, phone: 2, course: 3 });
+    expect(detectColumns(row('Фамилия, исм', 'Асосий рақам'))).toEqual({ name: 1, phone: 2 });
+  });
+
   it('lets a mapping override detection by header text, letter or number', () => {
     const header = row('Kontakt', 'Mobil', 'Ism', 'Boshqa');
     expect(detectColumns(header, { name: 'Kontakt', phone: 'D' })).toMatchObject({ name: 1, phone: 4 });
@@ -64,6 +71,11 @@ describe('row verdicts', () => {
     expect(judgeRow(row(null, null, ''), ctx, find)).toEqual({ kind: 'empty' });
     expect(judgeRow(row('Jami: 120 ta'), ctx, find)).toEqual({ kind: 'skip' });
     expect(judgeRow(row('Итого', null, null, null, '120'), ctx, find)).toEqual({ kind: 'skip' });
+    // a totals row counting in the phone column, as a number or a formula's result
+    expect(judgeRow(row('Jami', 120), ctx, find)).toEqual({ kind: 'skip' });
+    expect(judgeRow(row('Итого:', { formula: 'COUNTA(B3:B10)', result: 8 }), ctx, find)).toEqual({ kind: 'skip' });
+    // a lead whose name starts like a total but with a real number is still a lead
+    expect(judgeRow(row('Summa Aliyeva', '901234567'), ctx, find)).toMatchObject({ kind: 'valid' });
     expect(judgeRow(row('Ali', null, null, 'Ingliz tili'), ctx, find)).toMatchObject({ kind: 'invalid', reason: 'phone_missing' });
     expect(judgeRow(row('Ali', '12-34'), ctx, find)).toMatchObject({ kind: 'invalid', reason: 'phone_invalid', params: { value: '12-34' } });
     expect(judgeRow(row(null, '901234567'), ctx, find)).toMatchObject({ kind: 'invalid', reason: 'name_missing' });
@@ -105,7 +117,7 @@ describe('row verdicts', () => {
 });
 
 describe('xlsx reader', () => {
-  it('reads exceljs-written multi-sheet workbooks every time, first sheet only', async () => {
+  it('reads exceljs-written multi-sheet workbooks every time, sheet by sheet in workbook order', async () => {
     // exceljs stores xl/workbook.xml last; its own forward-only reader loses it intermittently (exceljs #3064)
     const path = files.path('two-sheets.xlsx');
     const wb = new ExcelJS.Workbook();
@@ -114,8 +126,8 @@ describe('xlsx reader', () => {
     await wb.xlsx.writeFile(path);
     for (let i = 0; i < 30; i++) {
       const got: unknown[][] = [];
-      for await (const r of readXlsxRows(path, statSync(path).size).rows) got.push(r.values.slice(1));
-      expect(got).toEqual([['Ism', 'Telefon'], ['Ali', 901234567]]);
+      for await (const r of readXlsxRows(path, statSync(path).size).rows) got.push([r.sheet, ...r.values.slice(1)]);
+      expect(got).toEqual([[0, 'Ism', 'Telefon'], [0, 'Ali', 901234567], [1, 'x', 'y']]);
     }
   });
 });
