@@ -34,7 +34,9 @@ export type ColumnMapping = Partial<Record<Field, string | number>>;
 const ALIASES: Record<Field, string[]> = {
   name: [
     'ism', 'ismi', 'ismfamiliya', 'ismfamiliyasi', 'ismifamiliyasi', 'ismsharif', 'ismisharifi', 'familiyaism',
-    'familiyaismi', 'fio', 'fish', 'mijoz', 'mijozismi', 'mijozlar', 'исм', 'исми', 'фио', 'фиш', 'имя', 'имяфамилия',
+    'familiyaismi', 'fio', 'fish', 'mijoz', 'mijozismi', 'mijozlar', 'ismsharifi', 'ismfamiliyaotasiningismi', 'исм', 'исми',
+    'исмшариф', 'исмшарифи', 'исмишарифи', 'исмфамилия', 'исмфамилияси', 'фамилияисм', 'фамилияисми', 'мижоз', 'мижозисми',
+    'фио', 'фиш', 'имя', 'имяфамилия',
     'фамилияимя', 'фамилияимяотчество', 'клиент', 'имяклиента', 'контакт', 'name', 'fullname', 'firstname',
     'clientname', 'client', 'customer', 'customername', 'contact', 'contactname', 'lead', 'leadname',
   ],
@@ -49,9 +51,12 @@ const ALIASES: Record<Field, string[]> = {
     'номер2', 'доптелефон', 'дополнительныйтелефон', 'второйтелефон', 'қўшимчателефон', 'phone2', 'secondphone',
     'additionalphone', 'otherphone', 'altphone', 'mobile2', 'alternativephone',
   ],
-  course: ['kurs', 'kurslar', 'kursnomi', 'yonalish', 'fan', 'курс', 'курсы', 'направление', 'предмет', 'йўналиш', 'course', 'program', 'programme', 'subject'],
+  course: [
+    'kurs', 'kurslar', 'kursnomi', 'yonalish', 'yonalishi', 'fan', 'курс', 'курсы', 'курсноми', 'направление', 'предмет', 'йўналиш',
+    'йўналиши', 'йуналиш', 'фан', 'course', 'program', 'programme', 'subject',
+  ],
   comment: [
-    'izoh', 'izohlar', 'izohi', 'eslatma', 'изоҳ', 'комментарий', 'комментарии', 'примечание', 'примечания', 'заметка',
+    'izoh', 'izohlar', 'izohi', 'eslatma', 'изоҳ', 'изоҳлар', 'изох', 'изохлар', 'эслатма', 'комментарий', 'комментарии', 'примечание', 'примечания', 'заметка',
     'заметки', 'comment', 'comments', 'note', 'notes', 'remark', 'remarks',
   ],
   source: ['manba', 'manbaa', 'qayerdan', 'kanal', 'манба', 'источник', 'канал', 'откуда', 'source', 'channel', 'utmsource', 'leadsource'],
@@ -75,7 +80,7 @@ export function normalizeHeader(text: string): string {
 
 const ALIAS_INDEX = new Map<string, Field>();
 for (const f of FIELDS) for (const a of ALIASES[f]) ALIAS_INDEX.set(normalizeHeader(a), f);
-const PHONE_ROOTS = ['telefon', 'телефон', 'phone', 'raqam', 'номер'];
+const PHONE_ROOTS = ['telefon', 'телефон', 'phone', 'raqam', 'рақам', 'номер'];
 
 function fieldOfHeader(header: string): Field | null {
   const h = normalizeHeader(header);
@@ -358,6 +363,9 @@ export function judgeRow(values: unknown[], ctx: RowContext, findCourse: (text: 
 
 function verdictOf(err: AppError, raw: RawRow, phoneText: string): RowVerdict {
   const field = Object.keys(err.fields ?? {})[0] ?? '';
+  // a totals row under the table ("Jami | 120", "Итого | =COUNTA(B:B)") counts in the phone column:
+  // it is footer junk, not a lead with a bad number
+  if (field === 'phone' && isTotalRow(raw)) return { kind: 'skip' };
   if (field === 'phone') return { kind: 'invalid', reason: 'phone_invalid', params: { value: phoneText }, raw };
   if (field === 'name') return { kind: 'invalid', reason: 'name_missing', params: {}, raw };
   return { kind: 'invalid', reason: 'invalid_value', params: { field, message: err.fields?.[field] ?? err.message }, raw };
