@@ -74,14 +74,20 @@ const formLeadSchema = z
 
 const leadAck = z.object({ id: z.number().int(), duplicate: z.boolean() }).openapi('PublicLeadAck');
 
+// A visitor's link carries whatever the ad platform or a copy-paste made of it: a parameter twice
+// (a platform appending its own utm_source to a link that has one), a stray %00. The page opens all
+// the same: the first value counts and control characters are dropped (a NUL would make the form's
+// hidden UTM field refuse every submission).
+const queryValue = z.union([z.string(), z.array(z.string())]).optional().openapi({ description: 'the first value counts' });
 const landingQuery = z.object({
-  lang: z.string().optional().openapi({ description: 'uz (default), ru or en; otherwise Accept-Language decides' }),
-  utm_source: z.string().optional(),
-  utm_medium: z.string().optional(),
-  utm_campaign: z.string().optional(),
-  utm_content: z.string().optional(),
-  utm_term: z.string().optional(),
+  lang: queryValue.openapi({ description: 'uz (default), ru or en; otherwise Accept-Language decides; the first value counts' }),
+  utm_source: queryValue,
+  utm_medium: queryValue,
+  utm_campaign: queryValue,
+  utm_content: queryValue,
+  utm_term: queryValue,
 });
+const queryText = (c: Context, key: string) => (c.req.query(key) ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
 
 const landingRoute = createRoute({
   method: 'get',
@@ -203,18 +209,22 @@ export function landingRoutes(deps: RouteDeps) {
 
   const app = newRouter();
 
-  app.openapi(landingRoute, async (c) => {
-    const q = c.req.valid('query');
-    const lang = langOf(c, q.lang);
-    const utm: Utm = {};
-    for (const k of UTM_KEYS) {
-      const v = q[`utm_${k}`]?.trim();
-      if (v) utm[k] = v.slice(0, 200);
-    }
-    const page = renderLanding(await pageContext(lang), { utm });
-    c.header('Vary', 'Accept-Language');
-    return sendPage(c, lang, page, 200) as never;
-  });
+  app.openapi(
+    landingRoute,
+    async (c) => {
+      const lang = langOf(c, queryText(c, 'lang'));
+      const utm: Utm = {};
+      for (const k of UTM_KEYS) {
+        const v = queryText(c, `utm_${k}`);
+        if (v) utm[k] = v.slice(0, 200);
+      }
+      const page = renderLanding(await pageContext(lang), { utm });
+      c.header('Vary', 'Accept-Language');
+      return sendPage(c, lang, page, 200) as never;
+    },
+    // the public page never answers a visitor's odd link with an error (see queryText)
+    () => undefined,
+  );
 
   app.openapi(
     postLeadRoute,

@@ -96,6 +96,25 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(html).toContain('href="/?lang=ru&amp;utm_source=instagram&amp;utm_campaign=%22autumn%22"');
       expect(html).toMatch(/<input id="f-website" name="website" tabindex="-1"/);
     });
+
+    it('an odd link (a parameter twice, a stray %00) still opens the page; the first value counts and the UTM reaches the lead', async () => {
+      const res = await ctx.app.request('/?utm_source=google&utm_source=facebook&lang=ru&lang=en&utm_campaign=%00spring%01');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      const html = await res.text();
+      expect(html).toContain('<html lang="ru">');
+      expect(html).toContain('<input type="hidden" name="utm_source" value="google">');
+      expect(html).toContain('<input type="hidden" name="utm_campaign" value="spring">');
+      const nul = await ctx.app.request('/?lang=%00', { headers: { 'accept-language': 'en' } });
+      expect(nul.status).toBe(200);
+      expect(await nul.text()).toContain('<html lang="en">');
+      // the hidden fields the page rendered are accepted by the form
+      const phone = nextPhone();
+      const sent = await post(form({ name: 'Odd', phone, utm_source: 'google', utm_campaign: 'spring', lang: 'ru' }));
+      expect(sent.status).toBe(201);
+      const lead = await ctx.db.selectFrom('leads').select(['utm_source', 'utm_campaign']).where('phone', '=', phone).executeTakeFirstOrThrow();
+      expect(lead).toEqual({ utm_source: 'google', utm_campaign: 'spring' });
+    });
   });
 
   describe('POST /api/public/leads', () => {
