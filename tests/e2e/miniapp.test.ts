@@ -530,6 +530,35 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await context.close();
   });
 
+  it('a trial still ahead offers no attendance (the server refuses it before the lesson); once started it does, and a stale card explains the refusal', async () => {
+    const leadId = await intakeFor(salesB, 'Future Trial Lead', '+998901110077');
+    await app.services.leads.move(leadId, { to: 'contacted' }, salesB);
+    // a lesson day of the daily (Mon–Sat) group a week ahead, away from the other tests' seats
+    let day = DateTime.now().setZone('Asia/Tashkent').plus({ days: 7 });
+    if (day.weekday === 7) day = day.plus({ days: 1 });
+    const { trial } = await app.services.leads.bookTrial(leadId, { groupId, date: day.toISODate()! }, salesB);
+    const { context, page } = await openAs(salesB);
+    await goHash(page, `#/lead/${leadId}`);
+    await page.getByTestId('trial').waitFor({ timeout: 10_000 });
+    // from trial_registered the table allows attended and offer sent, but not before the lesson
+    await expect.poll(() => page.getByTestId('next-statuses').locator('button').allTextContents()).toEqual(['Trial missed', '→ Enrolled', 'Interested', 'Lost']);
+    expect(await page.getByTestId('trial-attended').count()).toBe(0);
+    expect(await page.getByTestId('trial').getByRole('button', { name: 'Did not come' }).count()).toBe(1);
+
+    // the lesson has begun: attendance is offered
+    const started = new Date(Date.now() - 60_000).toISOString();
+    await db().updateTable('trials').set({ starts_at: started }).where('id', '=', Number(trial.id)).execute();
+    await page.reload();
+    await page.getByTestId('trial-attended').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('next-statuses').locator('button').allTextContents()).toContain('Trial attended');
+    // …but the server still sees it ahead (this card is stale): the refusal says why, in words
+    await db().updateTable('trials').set({ starts_at: trial.starts_at }).where('id', '=', Number(trial.id)).execute();
+    await page.getByTestId('trial-attended').click();
+    await expect.poll(() => page.locator('.toast-error').last().textContent(), { timeout: 10_000 }).toBe('The trial has not started yet: mark attendance once the lesson has begun.');
+    expect((await db().selectFrom('leads').select('status').where('id', '=', leadId).executeTakeFirstOrThrow()).status).toBe('trial_registered');
+    await context.close();
+  });
+
   it('every screen in light and dark theme (screenshots), Back Button on inner screens, Main Button where there is a primary action', async () => {
     const { context, page } = await openAs(salesA);
     await page.getByTestId('today').waitFor();

@@ -147,7 +147,12 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
         {(d) => {
           const l = d.lead;
           const status = l.status as LeadStatus;
-          const next = (status === 'enrolled' && !manager ? [] : TRANSITIONS[status] ?? []).filter((s) => handlesTrials || s !== 'trial_registered');
+          // SPEC §3: attendance (and an offer after it) is recorded once the lesson has started; the
+          // server refuses both before that, so neither is offered while the booked trial is ahead
+          const ahead = d.trials.some((tr) => !tr.cancelled && tr.result == null && Date.parse(tr.startsAt) > Date.now());
+          const next = (status === 'enrolled' && !manager ? [] : TRANSITIONS[status] ?? [])
+            .filter((s) => handlesTrials || s !== 'trial_registered')
+            .filter((s) => !(ahead && status === 'trial_registered' && (s === 'trial_attended' || s === 'offer_sent')));
           const reasons = LOST_REASONS.filter((r) => (status === 'enrolled' ? r === 'left' : r !== 'left'));
           const openFollowUps = d.followUps.filter((f) => f.state === 'open');
           const closedFollowUps = d.followUps.filter((f) => f.state !== 'open');
@@ -308,6 +313,7 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
                   <ul className="list compact">
                     {d.trials.map((tr) => {
                       const active = !tr.cancelled && tr.result == null;
+                      const started = Date.parse(tr.startsAt) <= Date.now();
                       return (
                         <li key={tr.id} className={`row trial${tr.cancelled ? ' trial-cancelled' : ''}`} data-testid="trial">
                           <div className="grow">
@@ -318,7 +324,11 @@ export default function Lead({ id, me }: { id: number; me: Me }) {
                             <div className="hint">{tr.cancelled ? t('ma.trial.state_cancelled') : tr.result ? t(`ma.trial.result.${tr.result}`) : t('ma.trial.state_booked')}</div>
                             {active ? (
                               <div className="chips">
-                                <Chip onClick={() => void trialResult(tr, 'attended')}>{t('ma.trial.result.attended')}</Chip>
+                                {started ? (
+                                  <Chip onClick={() => void trialResult(tr, 'attended')} testId="trial-attended">
+                                    {t('ma.trial.result.attended')}
+                                  </Chip>
+                                ) : null}
                                 <Chip onClick={() => void trialResult(tr, 'not_attended')}>{t('ma.trial.result.not_attended')}</Chip>
                                 {!handlesTrials ? null : (
                                   <Chip onClick={() => navigate({ name: 'book', leadId: id, trialId: tr.id })} testId="move-trial">

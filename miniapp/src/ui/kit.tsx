@@ -133,6 +133,8 @@ export function errorText(t: (k: string, p?: Params) => string, err: unknown): s
     if (/follow-up/i.test(msg)) return t('ma.err.followup_closed');
     return t('ma.err.conflict');
   }
+  // attendance before the lesson (the card was open while the clock passed, or the phone's clock is off)
+  if (err.code === 'VALIDATION' && fields.some(([, m]) => /has not started/i.test(m))) return t('ma.err.trial_not_started');
   if (err.code === 'VALIDATION' && fields.length) {
     const [field, message] = fields[0];
     const label = fieldLabel(t, field);
