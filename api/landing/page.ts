@@ -226,7 +226,9 @@ export function localizeFieldErrors(lang: Lang, fields: Record<string, string> |
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields ?? {})) {
     // a missing phone is "required", not "invalid"; a too-long name is not "required"
+    const tooLong = /^must be at most (\d+) characters$/.exec(v);
     if (v === 'is required') out[k] = t(lang, 'landing.field_required');
+    else if (tooLong) out[k] = t(lang, 'landing.field_too_long', { max: tooLong[1] });
     else if (k === 'name') out[k] = v;
     else out[k] = known[k] ?? v;
   }

@@ -11,6 +11,9 @@ import { clientIp } from '../security.js';
 import { LANDING_CSP, UTM_KEYS, localizeFieldErrors, pickLang, renderLanding, renderNotice, renderThanks, type FormState, type Utm } from './page.js';
 
 const text = (max: number) => z.string().trim().max(max);
+// A browser submits a textarea's line breaks as CRLF but its maxlength counts each as one character:
+// a comment the page let the visitor type must not come back as "too long", so breaks are LF first.
+const multiline = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n') : v), text(max));
 const RATE_WINDOW_MS = 60_000;
 
 const utmSchema = z
@@ -48,8 +51,8 @@ const jsonLeadSchema = z
     courseId: courseIdJson.openapi({ description: 'an active course from the landing page' }),
     course_id: courseIdJson.openapi({ description: 'same as courseId' }),
     course: courseIdJson.openapi({ description: 'same as courseId (the optional course of the form)' }),
-    comment: text(2000).optional(),
-    note: text(2000).optional().openapi({ description: 'same as comment' }),
+    comment: multiline(2000).optional(),
+    note: multiline(2000).optional().openapi({ description: 'same as comment' }),
     utm: utmSchema.optional(),
     ...flatUtm,
     website: z.string().max(5000).optional().openapi({ description: 'honeypot: leave empty (a filled value is accepted and discarded)' }),
@@ -64,8 +67,8 @@ const formLeadSchema = z
     courseId: courseIdForm,
     course_id: courseIdForm.openapi({ description: 'same as courseId' }),
     course: courseIdForm.openapi({ description: 'same as courseId' }),
-    comment: text(2000).optional(),
-    note: text(2000).optional(),
+    comment: multiline(2000).optional(),
+    note: multiline(2000).optional(),
     ...flatUtm,
     website: z.string().max(5000).optional(),
     lang: z.string().max(10).optional(),

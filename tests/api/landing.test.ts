@@ -275,6 +275,27 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect(await course.text()).toContain('data-error-for="courseId">No such course</span>');
     });
 
+    it('without JavaScript: a comment the textarea allowed (line breaks sent as CRLF) is accepted; a too-long one is named in the page language', async () => {
+      // 20 lines: 1999 characters as the textarea's maxlength counts them, 2018 on the wire
+      const comment = `${'a'.repeat(99)}\r\n`.repeat(20).slice(0, -2);
+      const phone = nextPhone();
+      const ok = await post(browserForm({ name: 'Malika', phone, comment, lang: 'ru' }));
+      expect(ok.status).toBe(201);
+      const lead = await ctx.db.selectFrom('leads').select('last_note').where('phone', '=', phone).executeTakeFirstOrThrow();
+      expect(lead.last_note).toBe(comment.replace(/\r\n/g, '\n'));
+      for (const [lang, message] of [
+        ['uz', 'Juda uzun: ko&#39;pi bilan 2000 ta belgi'],
+        ['ru', 'Слишком длинно: не более 2000 символов'],
+        ['en', 'Too long: at most 2000 characters'],
+      ]) {
+        const long = await post(browserForm({ name: 'Malika', phone: nextPhone(), comment: 'b'.repeat(2001), lang }), fromIp(`10.48.0.${lang.charCodeAt(0)}`));
+        expect(long.status, lang).toBe(400);
+        expect(await long.text(), lang).toContain(`data-error-for="comment">${message}</span>`);
+      }
+      const name = await (await post(browserForm({ name: 'n'.repeat(201), phone: nextPhone(), lang: 'ru' }), fromIp('10.48.1.1'))).text();
+      expect(name).toContain('data-error-for="name">Слишком длинно: не более 200 символов</span>');
+    });
+
     it('honeypot filled (JSON) → looks accepted (201 with an id) but nothing is stored or sent', async () => {
       const leadsBefore = await ctx.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const outboxBefore = await ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

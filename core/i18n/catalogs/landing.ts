@@ -29,6 +29,7 @@ export default {
     'landing.field_required': "To'ldirilishi shart",
     'landing.field_phone': "Telefon raqami noto'g'ri",
     'landing.field_course': "Bunday kurs yo'q",
+    'landing.field_too_long': "Juda uzun: ko'pi bilan {max} ta belgi",
     'landing.language': 'Til',
   },
   ru: {
@@ -60,6 +61,7 @@ export default {
     'landing.field_required': 'Обязательное поле',
     'landing.field_phone': 'Неверный номер телефона',
     'landing.field_course': 'Такого курса нет',
+    'landing.field_too_long': 'Слишком длинно: не более {max} символов',
     'landing.language': 'Язык',
   },
   en: {
@@ -91,6 +93,7 @@ export default {
     'landing.field_required': 'Required',
     'landing.field_phone': 'Invalid phone number',
     'landing.field_course': 'No such course',
+    'landing.field_too_long': 'Too long: at most {max} characters',
     'landing.language': 'Language',
   },
 };
