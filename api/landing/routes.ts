@@ -16,13 +16,17 @@ const text = (max: number) => z.string().trim().max(max);
 const multiline = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n') : v), text(max));
 const RATE_WINDOW_MS = 60_000;
 
+// An empty optional field arrives as null from many site builders and hand-written fetch code
+// (`comment: input.value || null`): in JSON it means "not given", like a missing key.
+const orNull = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
 const utmSchema = z
   .strictObject({
-    source: text(200).optional(),
-    medium: text(200).optional(),
-    campaign: text(200).optional(),
-    content: text(200).optional(),
-    term: text(200).optional(),
+    source: orNull(text(200)),
+    medium: orNull(text(200)),
+    campaign: orNull(text(200)),
+    content: orNull(text(200)),
+    term: orNull(text(200)),
   })
   .openapi('Utm');
 
@@ -51,12 +55,16 @@ const jsonLeadSchema = z
     courseId: courseIdJson.openapi({ description: 'an active course from the landing page' }),
     course_id: courseIdJson.openapi({ description: 'same as courseId' }),
     course: courseIdJson.openapi({ description: 'same as courseId (the optional course of the form)' }),
-    comment: multiline(2000).optional(),
-    note: multiline(2000).optional().openapi({ description: 'same as comment' }),
-    utm: utmSchema.optional(),
-    ...flatUtm,
-    website: z.string().max(5000).optional().openapi({ description: 'honeypot: leave empty (a filled value is accepted and discarded)' }),
-    lang: z.enum(['uz', 'ru', 'en']).optional(),
+    comment: orNull(multiline(2000)),
+    note: orNull(multiline(2000)).openapi({ description: 'same as comment' }),
+    utm: orNull(utmSchema),
+    utm_source: orNull(text(200)),
+    utm_medium: orNull(text(200)),
+    utm_campaign: orNull(text(200)),
+    utm_content: orNull(text(200)),
+    utm_term: orNull(text(200)),
+    website: orNull(z.string().max(5000)).openapi({ description: 'honeypot: leave empty (a filled value is accepted and discarded)' }),
+    lang: orNull(z.enum(['uz', 'ru', 'en'])),
   })
   .openapi('PublicLeadInput');
 
@@ -155,7 +163,7 @@ function fromJson(j: z.infer<typeof jsonLeadSchema>): LeadRequest {
   }
   const comment = j.comment || j.note || undefined;
   const courseField = j.courseId != null ? 'courseId' : j.course_id != null ? 'course_id' : j.course != null ? 'course' : 'courseId';
-  return { name: j.name, phone: String(j.phone), courseId: courseNumber(j[courseField]), courseField, comment, utm, website: j.website, lang: j.lang };
+  return { name: j.name, phone: String(j.phone), courseId: courseNumber(j[courseField]), courseField, comment, utm, website: j.website ?? undefined, lang: j.lang ?? undefined };
 }
 
 /** The page has one course picker (`courseId`): an error about any spelling of the course shows there. */

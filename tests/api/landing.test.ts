@@ -176,6 +176,23 @@ describe.each(dialects())('landing page and form (%s)', (dialect) => {
       expect((await unknown.json()).error.fields).toEqual({ email: expect.any(String) });
     });
 
+    it('JSON: an optional field sent as null (how site builders send an empty input) means "not given", not "is required"', async () => {
+      const phone = nextPhone();
+      const res = await post(
+        json({ name: 'Nodira', phone, courseId: null, comment: null, note: null, utm: { source: 'tg', medium: null }, utm_campaign: null, website: null, lang: null }),
+        fromIp('10.44.1.1'),
+      );
+      expect(res.status).toBe(201);
+      const lead = await ctx.db.selectFrom('leads').selectAll().where('phone', '=', phone).executeTakeFirstOrThrow();
+      expect(lead).toMatchObject({ name: 'Nodira', course_id: null, last_note: null, utm_source: 'tg', utm_medium: null, utm_campaign: null });
+      const noUtm = await post(json({ name: 'Nodira', phone: nextPhone(), utm: null }), fromIp('10.44.1.2'));
+      expect(noUtm.status).toBe(201);
+      // the required fields still are
+      const missing = await post(json({ name: null, phone: null }), fromIp('10.44.1.3'));
+      expect(missing.status).toBe(400);
+      expect((await missing.json()).error.fields).toEqual({ name: 'is required', phone: 'is required' });
+    });
+
     it('the managers get a landing digest through the outbox: one message per minute listing the leads', async () => {
       const at = ctx.clock.now();
       ctx.clock.set('2026-11-24T07:30:05.000Z');
