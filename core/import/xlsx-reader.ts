@@ -49,7 +49,11 @@ export async function checkXlsxFile(path: string, maxBytes: number, lang: Lang =
   try {
     const head = Buffer.alloc(Math.min(8, size));
     await fh.read(head, 0, head.length, 0);
-    if (head.length >= 4 && head.readUInt32BE(0) === 0xd0cf11e0) throw fileError(lang, 'import.error.old_xls');
+    if (head.length >= 4 && head.readUInt32BE(0) === 0xd0cf11e0) {
+      // Excel stores a password-protected .xlsx inside the same OLE container as an old .xls:
+      // "save it as .xlsx" would not help, removing the password does
+      throw fileError(lang, (await isEncryptedOle(fh, size)) ? 'import.error.encrypted' : 'import.error.old_xls');
+    }
     if (head.length < 4 || head.readUInt32LE(0) !== 0x04034b50) throw fileError(lang, 'import.error.not_xlsx');
 
     // end of central directory: in the last 22 + 65535 bytes; missing when the upload was cut short
@@ -86,6 +90,29 @@ export async function checkXlsxFile(path: string, maxBytes: number, lang: Lang =
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * True when an OLE compound file holds an encrypted OOXML package: its first directory sector
+ * names the streams EncryptionInfo / EncryptedPackage (an .xls names Workbook instead).
+ */
+async function isEncryptedOle(fh: Awaited<ReturnType<typeof open>>, size: number): Promise<boolean> {
+  if (size < 512) return false;
+  const header = Buffer.alloc(512);
+  await fh.read(header, 0, 512, 0);
+  const shift = header.readUInt16LE(0x1e);
+  if (shift !== 9 && shift !== 12) return false;
+  const sectorSize = 1 << shift;
+  const start = (header.readUInt32LE(0x30) + 1) * sectorSize;
+  if (start + sectorSize > size) return false;
+  const dir = Buffer.alloc(sectorSize);
+  await fh.read(dir, 0, sectorSize, start);
+  for (let p = 0; p + 128 <= sectorSize; p += 128) {
+    const len = Math.min(dir.readUInt16LE(p + 0x40), 64);
+    const name = dir.toString('utf16le', p, p + Math.max(len - 2, 0));
+    if (name === 'EncryptionInfo' || name === 'EncryptedPackage') return true;
+  }
+  return false;
 }
 
 export interface ReadOptions {

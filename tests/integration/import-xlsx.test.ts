@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import ExcelJS from 'exceljs';
 import { dialects, freshDatabase, type TestDatabase } from '../support/db.js';
 import { addCourse, addUser, servicesFor, tash } from '../support/fixtures.js';
-import { libreOfficeXlsx, readBack, tempDir, writeCsv, writeXlsx } from '../support/xlsx-files.js';
+import { encryptedXlsx, libreOfficeXlsx, readBack, tempDir, writeCsv, writeXlsx } from '../support/xlsx-files.js';
 import { createImportService, type ImportService } from '../../core/import/import-service.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../core/services.js';
@@ -371,6 +371,22 @@ describe.each(dialects())('Excel import (%s)', (dialect) => {
     const seller = await addUser(services);
     await expect(imports.dryRun(ruFile, { actor: seller })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
+
+  it('a password-protected .xlsx is told apart from an old .xls renamed to .xlsx: each gets its own remedy, nothing written', async () => {
+    const locked = files.path(`locked-${dialect}.xlsx`);
+    encryptedXlsx(locked);
+    const csv = files.path(`old-${dialect}.csv`);
+    writeCsv(csv, [['Ism', 'Telefon'], ['Ali', '901234567']]);
+    const xls = libreOfficeXlsx(csv, files.dir, 'xls');
+    const renamed = files.path(`old-${dialect}.xlsx`);
+    writeFileSync(renamed, readFileSync(xls));
+    await expect(imports.dryRun(locked, { lang: 'en' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'The file is password-protected: remove the password in Excel (File → Info → Protect Workbook) and save it again',
+    });
+    await expect(imports.dryRun(renamed, { lang: 'en' })).rejects.toMatchObject({ code: 'VALIDATION', message: 'This is an old .xls (Excel 97-2003) file: save it as .xlsx' });
+    expect(await count('imports')).toBe(0);
+  }, 120_000);
 
   it('a workbook whose leads are on its second sheet (a cover sheet first) imports that sheet only', async () => {
     const path = files.path(`sheets-${dialect}.xlsx`);
