@@ -1,4 +1,4 @@
-import { Suspense, lazy, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Component, Suspense, lazy, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { InferResponseType } from 'hono/client';
 import { api, call } from './api.js';
 import { I18nContext, langOf, savedLang, saveLang, translate, useI18n, type Lang } from './i18n.js';
@@ -73,11 +73,46 @@ function Shell({ me, mock }: { me: Me; mock: boolean }) {
     <>
       {mock && inner ? <MockBackBar onBack={() => back(current)} /> : null}
       <main className={`screen${inner ? ' screen-inner' : ''}`} data-screen={current.name}>
-        <Suspense fallback={<Skeleton rows={5} />}>{screenFor(current, me)}</Suspense>
+        <ScreenBoundary hash={hash}>
+          <Suspense fallback={<Skeleton rows={5} />}>{screenFor(current, me)}</Suspense>
+        </ScreenBoundary>
       </main>
       {mock ? <MockMainButton /> : null}
       {!inner ? <Tabs current={current} manager={manager} unread={unread} /> : null}
     </>
+  );
+}
+
+/**
+ * A screen that cannot be drawn: most often its code chunk is gone (a deploy while the app stayed
+ * open renames the chunks) or did not arrive (a dropped connection). Without this the whole app
+ * unmounted to a blank page for the rest of the session; now the tabs stay, another screen still
+ * opens, and Retry reloads the page (the hash keeps the screen), which fetches the current build.
+ */
+class ScreenBoundary extends Component<{ hash: string; children: ReactNode }, { failed: string | null }> {
+  state: { failed: string | null } = { failed: null };
+  static getDerivedStateFromError(): { failed: string | null } {
+    return { failed: window.location.hash };
+  }
+  render() {
+    // leaving the broken screen (a tab, the Back Button) draws the next one normally
+    if (this.state.failed !== null && this.state.failed === this.props.hash) return <ScreenFailed />;
+    return this.props.children;
+  }
+  componentDidUpdate() {
+    if (this.state.failed !== null && this.state.failed !== this.props.hash) this.setState({ failed: null });
+  }
+}
+
+function ScreenFailed() {
+  const { t } = useI18n();
+  return (
+    <div className="error-state" role="alert" data-testid="screen-failed">
+      <p>{t('ma.err.screen')}</p>
+      <button type="button" className="btn" onClick={() => window.location.reload()}>
+        {t('ma.retry')}
+      </button>
+    </div>
   );
 }
 

@@ -559,6 +559,27 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await context.close();
   });
 
+  it('a screen whose code cannot load (a deploy renamed the chunks while the app was open) says so with Retry; the rest of the app still works', async () => {
+    const { context, page } = await openAs(salesA);
+    await page.getByTestId('today').waitFor({ timeout: 10_000 });
+    // the old build's Groups chunk is gone from the server
+    await page.route(/\/app\/assets\/Groups-[^/]+\.js$/, (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
+    await page.getByTestId('tab-more').click();
+    await page.getByTestId('open-groups').click();
+    await expect.poll(() => page.getByTestId('screen-failed').textContent(), { timeout: 10_000 }).toContain('This screen could not open');
+    // not a blank page: Back leads to a screen that draws
+    await pressBackButton(page);
+    await page.getByTestId('more').waitFor({ timeout: 10_000 });
+    await page.getByTestId('tab-today').click();
+    await page.getByTestId('today').waitFor({ timeout: 10_000 });
+    // the new build is there: Retry on the failed screen opens it
+    await page.unroute(/\/app\/assets\/Groups-[^/]+\.js$/);
+    await goHash(page, '#/groups');
+    await page.getByTestId('screen-failed').getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('groups').waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
   it('every screen in light and dark theme (screenshots), Back Button on inner screens, Main Button where there is a primary action', async () => {
     const { context, page } = await openAs(salesA);
     await page.getByTestId('today').waitFor();
