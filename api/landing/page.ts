@@ -76,6 +76,8 @@ const SCRIPT = `(function () {
     status.textContent = '';
     var errs = form.querySelectorAll('[data-error-for]');
     for (var i = 0; i < errs.length; i++) errs[i].textContent = '';
+    var bad = form.querySelectorAll('[aria-invalid]');
+    for (var j = 0; j < bad.length; j++) bad[j].removeAttribute('aria-invalid');
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
@@ -112,11 +114,15 @@ const SCRIPT = `(function () {
         }
         if (res.status === 429) { status.textContent = msgs.rateLimited; return; }
         var fields = (data && data.error && data.error.fields) || {};
+        var first = null;
         Object.keys(fields).forEach(function (k) {
           var el = form.querySelector('[data-error-for="' + k + '"]');
           if (el) el.textContent = msgs.fields[k] || fields[k];
+          var input = form.querySelector('[aria-describedby="err-' + k + '"]');
+          if (input) { input.setAttribute('aria-invalid', 'true'); first = first || input; }
         });
         status.textContent = msgs.error;
+        if (first) first.focus();
       });
     }).catch(function () {
       status.textContent = msgs.network;
@@ -251,7 +257,11 @@ export function renderLanding(ctx: PageContext, form: FormState = {}): string {
   const { title, description } = texts(ctx);
   const v = form.values ?? {};
   const errors = form.errors ?? {};
-  const fieldError = (name: string) => html`<span class="field-error" data-error-for="${name}">${errors[name] ?? ''}</span>`;
+  const fieldError = (name: string) => html`<span class="field-error" id="err-${name}" data-error-for="${name}">${errors[name] ?? ''}</span>`;
+  // a screen reader reads the error with its field; the page that came back puts the visitor on the first bad one
+  const firstBad = ['name', 'phone', 'courseId', 'comment'].find((k) => errors[k]);
+  const a11y = (name: string) =>
+    raw(` aria-describedby="err-${name}"${errors[name] ? ' aria-invalid="true"' : ''}${name === firstBad ? ' autofocus' : ''}`);
   const msgs = {
     sending: t(lang, 'landing.sending'),
     success: t(lang, 'landing.success', { name: '{name}' }),
@@ -273,22 +283,22 @@ ${
 <p id="form-status" class="form-error" role="alert">${form.notice ?? ''}</p>
 <form id="lead-form" method="post" action="/api/public/leads" accept-charset="utf-8">
 <label for="f-name">${t(lang, 'landing.name')}</label>
-<input id="f-name" name="name" required maxlength="200" autocomplete="name" value="${v.name ?? ''}">
+<input id="f-name" name="name" required maxlength="200" autocomplete="name"${a11y('name')} value="${v.name ?? ''}">
 ${fieldError('name')}
 <label for="f-phone">${t(lang, 'landing.phone')}</label>
-<input id="f-phone" name="phone" type="tel" inputmode="tel" required maxlength="40" autocomplete="tel" placeholder="${t(lang, 'landing.phone_placeholder')}" value="${v.phone ?? ''}">
+<input id="f-phone" name="phone" type="tel" inputmode="tel" required maxlength="40" autocomplete="tel"${a11y('phone')} placeholder="${t(lang, 'landing.phone_placeholder')}" value="${v.phone ?? ''}">
 ${fieldError('phone')}
 ${
   content.courses.length
     ? html`<label for="f-course">${t(lang, 'landing.course')}</label>
-<select id="f-course" name="courseId"><option value="">${t(lang, 'landing.course_any')}</option>${content.courses.map(
+<select id="f-course" name="courseId"${a11y('courseId')}><option value="">${t(lang, 'landing.course_any')}</option>${content.courses.map(
         (c) => html`<option value="${c.id}"${v.courseId === c.id ? raw(' selected') : ''}>${c.name} — ${formatPrice(lang, c.price)}</option>`,
       )}</select>
 ${fieldError('courseId')}`
     : ''
 }
 <label for="f-comment">${t(lang, 'landing.comment')}</label>
-<textarea id="f-comment" name="comment" maxlength="2000">${v.comment ?? ''}</textarea>
+<textarea id="f-comment" name="comment" maxlength="2000"${a11y('comment')}>${v.comment ?? ''}</textarea>
 ${fieldError('comment')}
 <input type="hidden" name="lang" value="${lang}">
 ${UTM_KEYS.filter((k) => form.utm?.[k]).map((k) => html`<input type="hidden" name="utm_${k}" value="${form.utm![k]!}">`)}

@@ -57,6 +57,8 @@ beforeAll(async () => {
     SCHEDULER: 'off',
     LOG_LEVEL: 'silent',
     TELEGRAM_BOT_TOKEN: '',
+    // every page here posts from 127.0.0.1: the default 5 a minute would refuse the later tests
+    LANDING_RATE_LIMIT: '100',
   });
   app = await start(config);
   base = `http://127.0.0.1:${app.port}`;
@@ -155,6 +157,37 @@ describe('landing page in Chromium', () => {
       await context.close();
     }
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`keyboard only at 320 px (${javaScriptEnabled ? 'with' : 'without'} JavaScript): a bad phone is marked invalid, its error read with it and focused; then the lead is sent`, async () => {
+      const context = await browser.newContext({ viewport: { width: 320, height: 640 }, javaScriptEnabled, locale: 'ru-RU' });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${base}/`);
+        expect(await page.getAttribute('html', 'lang')).toBe('ru');
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+        await page.focus('#f-name');
+        await page.keyboard.type('Клавиатура');
+        await page.keyboard.press('Tab');
+        await page.keyboard.type('12');
+        await page.keyboard.press('Enter');
+        await page.locator('[data-error-for=phone]:not(:empty)').waitFor();
+        const phone = page.locator('#f-phone');
+        expect(await phone.getAttribute('aria-invalid')).toBe('true');
+        const described = await phone.getAttribute('aria-describedby');
+        expect(await page.locator(`#${described}`).textContent()).toBe('Неверный номер телефона');
+        expect(await page.getAttribute('#f-name', 'aria-invalid')).toBeNull();
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-phone');
+        await page.keyboard.press('ControlOrMeta+a');
+        await page.keyboard.type(`90 124 00 0${javaScriptEnabled ? 3 : 4}`);
+        await page.keyboard.press('Enter');
+        await page.locator('.success').waitFor();
+        expect(await leadByPhone(`+99890124000${javaScriptEnabled ? 3 : 4}`)).toMatchObject({ name: 'Клавиатура', assigned_to: seller.id });
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   it('/api/docs renders Swagger UI with no request to another host', async () => {
     const { context, page } = await newPage();
