@@ -699,6 +699,30 @@ describe('Mini App in Chromium (390×844, Telegram webview emulated)', () => {
     await context.close();
   });
 
+  it('Enroll: the agreed price is shown and taken as people write sums ("550 000"), stored as a number', async () => {
+    const s = app.services;
+    await intakeFor(salesA, 'Price Pulat', '+998977770123', { courseId: (await db().selectFrom('study_groups').select('course_id').where('id', '=', groupId).executeTakeFirstOrThrow()).course_id });
+    await s.leads.move(leads['Price Pulat'], { to: 'contacted' }, salesA);
+    await s.leads.move(leads['Price Pulat'], { to: 'interested' }, salesA);
+    const seats = (await db().selectFrom('study_groups').select('current_students').where('id', '=', groupId).executeTakeFirstOrThrow()).current_students;
+    const { context, page } = await openAs(salesA, 'en');
+    try {
+      await page.getByTestId('today').waitFor({ timeout: 10_000 });
+      await goHash(page, `#/lead/${leads['Price Pulat']}/enroll`);
+      await page.getByTestId('enroll').locator('.row-btn').first().click();
+      const price = page.getByTestId('enroll').locator('input.input').first();
+      await expect.poll(() => price.inputValue(), { timeout: 10_000 }).toBe('600 000');
+      await price.fill('550 000');
+      await pressMainButton(page, 'Enroll');
+      await expect
+        .poll(async () => (await db().selectFrom('leads').select(['status', 'agreed_price']).where('id', '=', leads['Price Pulat']).executeTakeFirstOrThrow()), { timeout: 10_000 })
+        .toEqual({ status: 'enrolled', agreed_price: 550_000 });
+    } finally {
+      await context.close();
+      await db().updateTable('study_groups').set({ current_students: seats }).where('id', '=', groupId).execute();
+    }
+  });
+
   it('nothing was fetched from outside this machine, no page errors, no dialogs', () => {
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);

@@ -6,6 +6,11 @@ import { back } from '../router.js';
 import { haptic, useClosingConfirmation, useMainButton } from '../telegram.js';
 import { Empty, Loaded, Section, band, errorText, useAsync, useToast } from '../ui/kit.js';
 
+/** 1250000 → "1 250 000", as sums are written in Uzbekistan. */
+function groupDigits(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
 /** Enrollment: a group of the lead's course with a free seat, the agreed price and an applied offer. */
 export default function Enroll({ leadId }: { leadId: number }) {
   const { t } = useI18n();
@@ -26,16 +31,18 @@ export default function Enroll({ leadId }: { leadId: number }) {
   useEffect(() => {
     if (!group || !courses.data) return;
     const course = courses.data.find((c) => c.id === group.courseId);
-    if (course) setPrice(String(course.price));
+    if (course) setPrice(groupDigits(course.price));
   }, [group, courses.data]);
 
-  const priceValid = /^\d+$/.test(price.trim());
+  // people write sums in groups ("1 250 000", "1.250.000", "1,250,000"): only the digits count
+  const priceDigits = price.replace(/[\s.,'\u00a0\u202f]/g, '');
+  const priceValid = /^\d+$/.test(priceDigits);
   async function submit() {
     if (!groupId || !priceValid) return;
     setBusy(true);
     setFull(null);
     try {
-      await call(api.api.leads[':id'].enroll.$post({ param: { id: String(leadId) }, json: { groupId, agreedPrice: Number(price.trim()), offerId: offerId ? Number(offerId) : undefined } }));
+      await call(api.api.leads[':id'].enroll.$post({ param: { id: String(leadId) }, json: { groupId, agreedPrice: Number(priceDigits), offerId: offerId ? Number(offerId) : undefined } }));
       haptic('success');
       toast(t('ma.enroll.done'));
       setGroupId(null);
