@@ -26,7 +26,8 @@ const isValidUzNational = (() => {
 
 /**
  * Normalizes a phone to E.164. Uzbek numbers may be written without the country code
- * (`90 123 45 67`, `(90) 123-45-67`) or with it but no plus (`998901234567`).
+ * (`90 123 45 67`, `(90) 123-45-67`), with it but no plus (`998901234567`), or with the old
+ * domestic prefix 8 (`8 90 123 45 67`).
  */
 export function normalizePhone(raw: unknown, field = 'phone'): string {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
@@ -35,6 +36,8 @@ export function normalizePhone(raw: unknown, field = 'phone'): string {
   let candidate = digits;
   if (/^998\d{9}$/.test(digits)) candidate = `+${digits}`;
   else if (/^00\d+$/.test(digits)) candidate = `+${digits.slice(2)}`;
+  // the old domestic trunk prefix many people still write: 8 (90) 123-45-67 is +998 90 123 45 67
+  else if (/^8\d{9}$/.test(digits) && isValidUzNational(digits.slice(1))) candidate = digits.slice(1);
   const uz = /^(?:\+998)?(\d{9})$/.exec(candidate);
   if (uz) {
     if (isValidUzNational(uz[1])) return `+998${uz[1]}`;

@@ -38,6 +38,12 @@ describe('normalizePhone Uzbek fast path', () => {
     expect(normalizePhone('(97) 765-43-21')).toBe('+998977654321');
     expect(normalizePhone('+998 (33) 444 55 66')).toBe('+998334445566');
     expect(normalizePhone('+7 912 345-67-89')).toBe('+79123456789');
+    // the old domestic prefix 8, still common on forms and in old spreadsheets
+    expect(normalizePhone('8 90 123 45 67')).toBe('+998901234567');
+    expect(normalizePhone('8(71)234-56-78')).toBe('+998712345678');
+    expect(() => normalizePhone('8 00 123 45 67')).toThrow(/not a valid phone number/);
+    // 8 followed by ten digits is a Russian-style trunk number, not ours: not guessed
+    expect(() => normalizePhone('8 916 123 45 67')).toThrow(/not a valid phone number/);
     expect(() => normalizePhone('12345', 'phone2')).toThrow(/phone2/);
     expect(() => normalizePhone('000000000')).toThrow(/not a valid phone number/);
   });
